@@ -1,0 +1,78 @@
+/**
+ * The receiver's error contract: every error is JSON `{"error": {"code", "message"}}` and says
+ * nothing about internals. Unexpected errors are logged once, without payloads.
+ * @module
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { describeError, UnavailableError } from "../shared/errors.ts";
+import { logError } from "../shared/log.ts";
+
+/** Seconds Argyle (or any client) should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 30;
+
+/** A JSON error response in the receiver's shape. */
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  return c.json({ error: { code, message } }, status, headers);
+}
+
+/** Throws an HTTP error that the app's error handler renders in the JSON shape. */
+export function fail(
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): never {
+  const res = new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+  throw new HTTPException(status, { res });
+}
+
+export const onError: ErrorHandler = (error, c) => {
+  if (error instanceof HTTPException) {
+    const res = error.getResponse();
+    if (res.headers.get("content-type")?.includes("application/json")) return res;
+    // Hono's own middleware (body limit, IP restriction) throws plain-text errors: normalise them.
+    return errorResponse(
+      c,
+      error.status as ContentfulStatusCode,
+      codeFor(error.status),
+      res.statusText || error.message,
+    );
+  }
+  if (error instanceof UnavailableError) {
+    logError("dependency unavailable", {
+      path: c.req.path,
+      dependency: error.dependency,
+      error: describeError(error.cause),
+    });
+    return errorResponse(c, 503, "unavailable", "Temporarily unable to store this request; retry later.", {
+      "Retry-After": String(RETRY_AFTER_SECONDS),
+    });
+  }
+  logError("unhandled error", { path: c.req.path, method: c.req.method, error: describeError(error) });
+  return errorResponse(c, 500, "internal_error", "Internal error.");
+};
+
+export const notFound: NotFoundHandler = (c) =>
+  errorResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`);
+
+function codeFor(status: number): string {
+  switch (status) {
+    case 403:
+      return "forbidden";
+    case 413:
+      return "payload_too_large";
+    default:
+      return status >= 500 ? "internal_error" : "bad_request";
+  }
+}

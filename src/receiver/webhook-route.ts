@@ -1,0 +1,72 @@
+/**
+ * POST /webhooks/argyle: guards, then ingest, then 202. One log line per delivery.
+ * @module
+ */
+import { Hono } from "hono";
+import { ingestWebhook } from "../shared/ingest.ts";
+import { logInfo } from "../shared/log.ts";
+import type { ReceiverEnv } from "./env.ts";
+import { errorResponse } from "./errors.ts";
+import {
+  requireSecret,
+  requireSignature,
+  sizeLimit,
+  sourceIpAllowList,
+  type WebhookVariables,
+} from "./webhook-guards.ts";
+
+type Delivery = {
+  id?: string;
+  event?: string | null;
+  account?: string | null;
+  status?: string;
+  duplicate_of?: string | null;
+};
+
+export const webhookRoute = new Hono<{ Bindings: ReceiverEnv; Variables: WebhookVariables & { delivery: Delivery } }>();
+
+webhookRoute.post(
+  "/",
+  async function logDelivery(c, next) {
+    const started = performance.now();
+    c.set("delivery", {});
+    try {
+      await next();
+    } finally {
+      const d = c.get("delivery");
+      logInfo("webhook", {
+        http_status: c.res.status,
+        status: d.status ?? "rejected",
+        event: d.event,
+        account: d.account,
+        id: d.id,
+        duplicate_of: d.duplicate_of,
+        bytes: Number(c.req.header("content-length") ?? c.get("rawBody")?.byteLength ?? 0),
+        ms: Math.round(performance.now() - started),
+      });
+    }
+  },
+  requireSecret,
+  sourceIpAllowList,
+  sizeLimit,
+  requireSignature,
+  async (c) => {
+    const result = await ingestWebhook({ db: c.env.DB, jobs: c.env.JOBS }, c.get("rawBody"));
+    c.executionCtx.waitUntil(result.settle);
+    c.set("delivery", {
+      id: result.id,
+      event: result.event,
+      account: result.account,
+      status: result.status,
+      duplicate_of: result.duplicateOf,
+    });
+    return c.json(
+      { status: result.status, id: result.id, ...(result.duplicateOf ? { duplicate_of: result.duplicateOf } : {}) },
+      202,
+    );
+  },
+);
+
+webhookRoute.all("/", (c) =>
+  errorResponse(c, 405, "method_not_allowed", "Use POST to deliver webhooks.", { Allow: "POST" }),
+);

@@ -1,0 +1,181 @@
+/**
+ * The queue messages ("jobs") the receiver produces and the consumer runs. Versioned and
+ * validated with valibot on both sides, since producers and consumers deploy separately and a
+ * message may wait in the queue across a deploy.
+ * @module
+ */
+import * as v from "valibot";
+import type { GigEvent } from "./webhook-schema.ts";
+import { ArgyleIdSchema } from "./webhook-schema.ts";
+
+export const JOB_VERSION = 1;
+
+/**
+ * Gig IDs per fetch/remove message. Sized so one message fits one consumer invocation on the
+ * Workers Free plan (50 subrequests): 40 fetches + a freshness read + one batched write + a
+ * continuation send, with headroom. Per 1,000 updated gigs that is 25 messages.
+ */
+export const IDS_PER_JOB = 40;
+
+const IsoTime = v.pipe(v.string(), v.isoTimestamp());
+
+const jobBase = {
+  v: v.literal(JOB_VERSION),
+  /** Unique per message; continuations get `<job_id>.<n>`. Keys the attempt log. */
+  job_id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  /** The event that caused this work (for audit; the event row may have been pruned). */
+  event_id: v.pipe(v.string(), v.maxLength(200)),
+  account: ArgyleIdSchema,
+  user: v.nullable(ArgyleIdSchema),
+  /** When the webhook arrived: a gig fetched after this is fresh enough to skip. */
+  received_at: IsoTime,
+  available_count: v.optional(v.nullable(v.number())),
+};
+
+/** Fetch these gigs by ID; a 404 tombstones the gig. */
+const FetchGigsJobSchema = v.object({
+  ...jobBase,
+  kind: v.literal("fetch_gigs"),
+  ids: v.pipe(v.array(ArgyleIdSchema), v.minLength(1), v.maxLength(1000)),
+});
+
+/** Tombstone these gigs without fetching. */
+const RemoveGigsJobSchema = v.object({
+  ...jobBase,
+  kind: v.literal("remove_gigs"),
+  ids: v.pipe(v.array(ArgyleIdSchema), v.minLength(1), v.maxLength(1000)),
+});
+
+/** Page through the account's gigs whose start is in [from, to] (a `gigs.added` window). */
+const ListWindowJobSchema = v.object({
+  ...jobBase,
+  kind: v.literal("list_window"),
+  from: IsoTime,
+  to: IsoTime,
+  /** Argyle's `next` URL to continue from; null = first page. */
+  cursor: v.nullable(v.pipe(v.string(), v.url(), v.maxLength(4000))),
+});
+
+/** Page through all of the account's gigs; progress is checkpointed in D1 under `pass`. */
+const BackfillJobSchema = v.object({
+  ...jobBase,
+  kind: v.literal("backfill"),
+  /** The pass this message belongs to (the job_id of the message that started it). */
+  pass: v.nullable(v.pipe(v.string(), v.maxLength(200))),
+  cursor: v.nullable(v.pipe(v.string(), v.url(), v.maxLength(4000))),
+});
+
+export const JobSchema = v.variant("kind", [
+  FetchGigsJobSchema,
+  RemoveGigsJobSchema,
+  ListWindowJobSchema,
+  BackfillJobSchema,
+]);
+
+export type Job = v.InferOutput<typeof JobSchema>;
+export type FetchGigsJob = v.InferOutput<typeof FetchGigsJobSchema>;
+export type RemoveGigsJob = v.InferOutput<typeof RemoveGigsJobSchema>;
+export type ListWindowJob = v.InferOutput<typeof ListWindowJobSchema>;
+export type BackfillJob = v.InferOutput<typeof BackfillJobSchema>;
+export type JobKind = Job["kind"];
+
+/** Context the planner stamps on every job of one delivery. */
+export interface JobOrigin {
+  eventId: string;
+  receivedAt: string;
+}
+
+/**
+ * The work a gig event asks for. `gigs.updated` → fetch its IDs, `gigs.removed` → tombstone its
+ * IDs, `gigs.added` → list its window (or backfill if Argyle left the window out), `*_synced` →
+ * backfill. IDs are de-duplicated so each is enqueued exactly once per delivery.
+ */
+export function planJobs(gigEvent: GigEvent, origin: JobOrigin): Job[] {
+  const { data } = gigEvent;
+  const base = {
+    v: JOB_VERSION,
+    event_id: origin.eventId,
+    account: data.account,
+    user: data.user,
+    received_at: origin.receivedAt,
+    available_count: data.available_count,
+  } as const;
+  const jobId = (n: number) => `${origin.eventId}:${n}`;
+  switch (gigEvent.event) {
+    case "gigs.updated":
+      return chunk(unique(gigEvent.data.updated_gigs), IDS_PER_JOB).map((ids, n) => ({
+        ...base,
+        job_id: jobId(n),
+        kind: "fetch_gigs",
+        ids,
+      }));
+    case "gigs.removed":
+      return chunk(unique(gigEvent.data.removed_gigs), IDS_PER_JOB).map((ids, n) => ({
+        ...base,
+        job_id: jobId(n),
+        kind: "remove_gigs",
+        ids,
+      }));
+    case "gigs.added": {
+      const { added_from: from, added_to: to } = gigEvent.data;
+      if (from && to) return [{ ...base, job_id: jobId(0), kind: "list_window", from, to, cursor: null }];
+      return [{ ...base, job_id: jobId(0), kind: "backfill", pass: null, cursor: null }];
+    }
+    case "gigs.partially_synced":
+    case "gigs.fully_synced":
+      return [{ ...base, job_id: jobId(0), kind: "backfill", pass: null, cursor: null }];
+  }
+}
+
+/** Gig IDs a job names (empty for list and backfill jobs). */
+export function jobGigIds(job: Job): string[] {
+  return job.kind === "fetch_gigs" || job.kind === "remove_gigs" ? job.ids : [];
+}
+
+// Queue limits: a message ≤ 128 KB; one sendBatch ≤ 100 messages and ≤ 256 KB. Each message
+// also carries up to ~100 bytes of metadata, so budget for it, and keep a margin below the caps.
+const MAX_BATCH_MESSAGES = 100;
+const MAX_BATCH_BYTES = 250_000;
+const MAX_MESSAGE_BYTES = 120_000;
+const PER_MESSAGE_OVERHEAD = 100;
+
+/** Splits jobs into `sendBatch` calls that respect the Queue's size and count limits. */
+export function toSendBatches(jobs: readonly Job[]): Job[][] {
+  const batches: Job[][] = [];
+  let current: Job[] = [];
+  let bytes = 0;
+  for (const job of jobs) {
+    const size = jobBytes(job) + PER_MESSAGE_OVERHEAD;
+    if (size > MAX_MESSAGE_BYTES) throw new Error(`job ${job.job_id} is ${size} bytes, over the queue's limit`);
+    if (current.length === MAX_BATCH_MESSAGES || bytes + size > MAX_BATCH_BYTES) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(job);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+const encoder = new TextEncoder();
+
+function jobBytes(job: Job): number {
+  return encoder.encode(JSON.stringify(job)).byteLength;
+}
+
+/** Validates a message body off the queue. */
+export function parseJob(body: unknown): v.SafeParseResult<typeof JobSchema> {
+  return v.safeParse(JobSchema, body);
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,5 @@
+// Setup file: brings each test file's isolated D1 up to the current schema before its tests run.
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+
+await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

@@ -1,0 +1,46 @@
+/**
+ * Three test projects: the receiver and the consumer run inside workerd (the Workers runtime)
+ * with real local D1 and Queues via @cloudflare/vitest-plugin; `node` runs Node-side tests
+ * (CLIs, schema/migrations, whole-pipeline runs through miniflare).
+ */
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const migrations = await readD1Migrations("./migrations");
+
+/** Secrets the workerd tests run with; tests that need them unset override per request. */
+const TEST_SECRETS = {
+  ARGYLE_WEBHOOK_SECRET: "test-webhook-secret",
+  API_TOKEN: "test-api-token",
+  ARGYLE_API_KEY_ID: "test-key-id",
+  ARGYLE_API_KEY_SECRET: "test-key-secret",
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+          }),
+        ],
+        test: {
+          name: "receiver",
+          include: ["test/workers/receiver/**/*.test.ts", "test/workers/shared/**/*.test.ts"],
+          setupFiles: ["test/workers/apply-migrations.ts"],
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
