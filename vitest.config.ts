@@ -18,6 +18,8 @@ const TEST_SECRETS = {
 
 export default defineConfig({
   test: {
+    // Logs of passing tests are noise; a failing test still prints everything it logged.
+    silent: "passed-only",
     projects: [
       {
         plugins: [

@@ -66,10 +66,10 @@ export const requireSignature: Guard = async (c, next) => {
   const header = c.req.header(SIGNATURE_HEADER);
   if (!header) fail(401, "missing_signature", `The ${SIGNATURE_HEADER} header is required.`);
   const body = new Uint8Array(await c.req.arrayBuffer());
+  c.set("rawBody", body);
   if (!(await verifySignature(c.get("secrets"), body, header))) {
     fail(401, "invalid_signature", `${SIGNATURE_HEADER} does not match the body.`);
   }
-  c.set("rawBody", body);
   await next();
 };
 

@@ -41,7 +41,7 @@ webhookRoute.post(
         account: d.account,
         id: d.id,
         duplicate_of: d.duplicate_of,
-        bytes: Number(c.req.header("content-length") ?? c.get("rawBody")?.byteLength ?? 0),
+        bytes: c.get("rawBody")?.byteLength ?? Number(c.req.header("content-length") ?? 0),
         ms: Math.round(performance.now() - started),
       });
     }

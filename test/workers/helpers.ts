@@ -3,8 +3,8 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import app from "../../src/receiver/index.ts";
 import type { ReceiverEnv } from "../../src/receiver/env.ts";
+import app from "../../src/receiver/index.ts";
 import { signBody } from "../../src/shared/signature.ts";
 
 export const SECRET = "test-webhook-secret";
@@ -21,9 +21,13 @@ export interface PostOptions {
 }
 
 /** POSTs `body` to the receiver, signed like Argyle would sign it, and waits for its background work. */
-export async function postWebhook(body: string | Uint8Array<ArrayBuffer>, options: PostOptions = {}): Promise<Response> {
+export async function postWebhook(
+  body: string | Uint8Array<ArrayBuffer>,
+  options: PostOptions = {},
+): Promise<Response> {
   const bytes = typeof body === "string" ? encoder.encode(body) : body;
-  const signature = options.signature === undefined ? await signBody(options.secret ?? SECRET, bytes) : options.signature;
+  const signature =
+    options.signature === undefined ? await signBody(options.secret ?? SECRET, bytes) : options.signature;
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (signature !== null) headers["x-argyle-signature"] = signature;
   return callReceiver(new Request(WEBHOOK_URL, { method: "POST", body: bytes, headers }), options.env);
@@ -71,5 +75,8 @@ export function gigsUpdatedBody(ids: string[], account = "0187c66e-e7e5-811c-b00
 
 /** `n` distinct, deterministic Argyle-shaped IDs. */
 export function gigIds(n: number, prefix = "0190"): string[] {
-  return Array.from({ length: n }, (_, i) => `${prefix}${i.toString(16).padStart(4, "0")}-aaaa-bbbb-cccc-${i.toString(16).padStart(12, "0")}`);
+  return Array.from(
+    { length: n },
+    (_, i) => `${prefix}${i.toString(16).padStart(4, "0")}-aaaa-bbbb-cccc-${i.toString(16).padStart(12, "0")}`,
+  );
 }
