@@ -110,5 +110,6 @@ CREATE TABLE failures (
   status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'redriven')),
   redriven_at TEXT
 );
+CREATE UNIQUE INDEX failures_by_job ON failures (job_id);
 CREATE INDEX failures_by_status ON failures (status, id);
 CREATE INDEX failures_by_account ON failures (account, status);

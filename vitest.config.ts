@@ -35,6 +35,33 @@ export default defineConfig({
         },
       },
       {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.consumer.toml" },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                TEST_MIGRATIONS: migrations,
+                ARGYLE_API_URL: "https://argyle.test/v2",
+                // Retries in tests should not wait minutes.
+                RETRY_BASE_SECONDS: "1",
+                RETRY_MAX_SECONDS: "2",
+              },
+              // Deliver queued messages promptly in the queue round-trip tests.
+              queueConsumers: {
+                "argyle-gig-jobs": { maxBatchTimeout: 0.05, retryDelay: 0 },
+                "argyle-gig-jobs-dlq": { maxBatchTimeout: 0.05, retryDelay: 0 },
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "consumer",
+          include: ["test/workers/consumer/**/*.test.ts"],
+          setupFiles: ["test/workers/apply-migrations.ts"],
+        },
+      },
+      {
         test: {
           name: "node",
           environment: "node",

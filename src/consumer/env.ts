@@ -10,7 +10,7 @@ export interface ConsumerEnv {
   /** The jobs queue, for continuations and cron re-queues. */
   JOBS: Queue<Job>;
   /** The dead-letter queue, for work that fails permanently before its retries run out. */
-  DEAD_LETTERS: Queue<Job>;
+  DEAD_LETTERS: Queue<unknown>;
   /** Argyle's API base. Default https://api.argyle.com/v2 (sandbox: https://api-sandbox.argyle.com/v2). */
   ARGYLE_API_URL?: string;
   /** Requests to Argyle in flight at once. Default 6 (Workers' simultaneous-connection limit). */

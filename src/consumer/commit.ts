@@ -1,0 +1,95 @@
+/**
+ * The end of every job: one D1 transaction holding the job's writes plus its bookkeeping (the
+ * account's summary and the attempt log), and the choice of retry delay for failures.
+ * @module
+ */
+import type { ArgyleError } from "../shared/argyle-client.ts";
+import { authRetryDelaySeconds, backoffSeconds, rateLimitDelaySeconds } from "../shared/backoff.ts";
+import { describeError } from "../shared/errors.ts";
+import type { Job } from "../shared/jobs.ts";
+import { touchAccountStatement } from "../shared/storage/accounts.ts";
+import { clearAttemptsStatement, recordAttemptStatement } from "../shared/storage/job-failures.ts";
+import type { FailureReason, JobContext, JobStats, Outcome } from "./job-context.ts";
+
+/**
+ * The retry a set of failed requests calls for, or null if every failure is permanent. An auth
+ * failure outranks a rate limit, which outranks a transient failure: the slowest retry wins.
+ */
+export function retryFor(
+  errors: readonly ArgyleError[],
+  ctx: JobContext,
+): { delaySeconds: number; reason: FailureReason; error: string } | null {
+  const first = (kind: ArgyleError["kind"]) => errors.find((e) => e.kind === kind);
+  const auth = first("auth");
+  if (auth) return { delaySeconds: authRetryDelaySeconds(ctx.config.backoff), reason: "auth", error: auth.message };
+  const limited = first("rate_limited");
+  if (limited) {
+    const retryAfter = Math.max(...errors.map((e) => e.retryAfterSeconds ?? -1));
+    const delaySeconds = rateLimitDelaySeconds(
+      ctx.attempts,
+      retryAfter >= 0 ? retryAfter : undefined,
+      ctx.config.backoff,
+    );
+    return { delaySeconds, reason: "rate_limited", error: limited.message };
+  }
+  const transient = first("transient");
+  if (transient) {
+    return {
+      delaySeconds: backoffSeconds(ctx.attempts, ctx.config.backoff),
+      reason: "transient",
+      error: transient.message,
+    };
+  }
+  return null;
+}
+
+/** A retry after D1 itself failed. */
+export function d1Retry(error: unknown, ctx: JobContext, stats: JobStats): Outcome {
+  return {
+    type: "retry",
+    delaySeconds: backoffSeconds(ctx.attempts, ctx.config.backoff),
+    reason: "d1",
+    error: describeError(error),
+    stats,
+  };
+}
+
+/**
+ * Commits `statements` with the job's bookkeeping in one batch (one subrequest, reserved by the
+ * caller) and returns `outcome`, or a retry if D1 failed, in which case nothing was written.
+ */
+export async function commit(
+  ctx: JobContext,
+  job: Job,
+  statements: D1PreparedStatement[],
+  outcome: Outcome,
+  argyleAnswered: boolean,
+): Promise<Outcome> {
+  const nowIso = new Date(ctx.now()).toISOString();
+  const failed = outcome.type === "retry" ? outcome : outcome.deadLetter;
+  const bookkeeping = [
+    touchAccountStatement(ctx.db, {
+      account: job.account,
+      user: job.user,
+      availableCount: job.available_count,
+      webhookAt: job.received_at,
+      fetchedAt: argyleAnswered ? nowIso : null,
+      error: failed ? `${failed.reason}: ${failed.error}` : null,
+    }),
+  ];
+  if (outcome.type === "retry") {
+    bookkeeping.push(recordAttemptStatement(ctx.db, job.job_id, ctx.attempts, outcome.reason, outcome.error));
+  } else {
+    if (outcome.deadLetter) {
+      const { job: dead, reason, error } = outcome.deadLetter;
+      bookkeeping.push(recordAttemptStatement(ctx.db, dead.job_id, ctx.attempts, reason, error));
+    }
+    if (ctx.attempts > 1) bookkeeping.push(clearAttemptsStatement(ctx.db, job.job_id));
+  }
+  try {
+    await ctx.db.batch([...statements, ...bookkeeping]);
+  } catch (error) {
+    return d1Retry(error, ctx, outcome.stats);
+  }
+  return outcome;
+}

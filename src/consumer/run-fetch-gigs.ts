@@ -1,0 +1,113 @@
+/**
+ * fetch_gigs: GET /gigs/{id} for each named gig that is not already fresh, store what Argyle
+ * returns, tombstone what it no longer has (404).
+ * @module
+ */
+import { ArgyleError, getGig } from "../shared/argyle-client.ts";
+import { describeError } from "../shared/errors.ts";
+import type { FetchGigsJob } from "../shared/jobs.ts";
+import {
+  freshGigIds,
+  type ObservedGig,
+  type Removal,
+  tombstoneStatements,
+  upsertGigStatements,
+} from "../shared/storage/gigs.ts";
+import { commit, d1Retry, retryFor } from "./commit.ts";
+import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
+
+export async function runFetchGigs(job: FetchGigsJob, ctx: JobContext): Promise<Outcome> {
+  const stats = emptyStats();
+  // A freshness read, the final write and at least one request, or wait for a fresh invocation.
+  if (ctx.budget.remaining < 3)
+    return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats };
+  ctx.budget.take(2);
+
+  let fresh: Set<string>;
+  try {
+    // A gig whose state we learned after this webhook arrived already reflects its change:
+    // duplicate and late webhooks cost no API call.
+    fresh = await freshGigIds(ctx.db, job.ids, Date.parse(job.received_at));
+  } catch (error) {
+    return d1Retry(error, ctx, stats);
+  }
+  stats.skippedFresh = fresh.size;
+
+  const result = await fetchAll(
+    job.ids.filter((id) => !fresh.has(id)),
+    ctx,
+    stats,
+  );
+  const statements = [
+    ...upsertGigStatements(ctx.db, result.fetched, job.user),
+    ...tombstoneStatements(ctx.db, result.gone, job.account, job.user),
+  ];
+  const retry = retryFor(
+    result.failures.map((f) => f.error),
+    ctx,
+  );
+  const permanent = result.failures.filter((f) => f.error.kind === "permanent");
+  const outcome: Outcome = retry
+    ? { type: "retry", ...retry, stats }
+    : {
+        type: "ack",
+        stats,
+        continuation:
+          result.notTried.length > 0 ? { ...job, job_id: continuationId(job.job_id), ids: result.notTried } : undefined,
+        deadLetter:
+          permanent.length > 0
+            ? {
+                job: { ...job, job_id: `${job.job_id}~dead`, ids: permanent.map((f) => f.id) },
+                reason: "permanent",
+                error: permanent[0]?.error.message ?? "",
+              }
+            : undefined,
+      };
+  return commit(ctx, job, statements, outcome, result.fetched.length + result.gone.length > 0);
+}
+
+interface FetchResult {
+  fetched: ObservedGig[];
+  gone: Removal[];
+  failures: { id: string; error: ArgyleError }[];
+  /** IDs not requested: the budget ran out, or a rate limit / auth failure said to stop. */
+  notTried: string[];
+}
+
+async function fetchAll(ids: readonly string[], ctx: JobContext, stats: JobStats): Promise<FetchResult> {
+  const result: FetchResult = { fetched: [], gone: [], failures: [], notTried: [] };
+  // After a 429 or a refused key, further requests now would only make things worse.
+  let stopped = false;
+  await Promise.all(
+    ids.map(async (id) => {
+      if (!ctx.budget.take()) {
+        result.notTried.push(id);
+        return;
+      }
+      await ctx.limit(async () => {
+        if (stopped) {
+          ctx.budget.refund();
+          result.notTried.push(id);
+          return;
+        }
+        const syncedMs = ctx.now();
+        stats.requests++;
+        try {
+          result.fetched.push({ ...(await getGig(ctx.config.argyle, id)), syncedMs });
+          stats.stored++;
+        } catch (caught) {
+          const error = caught instanceof ArgyleError ? caught : new ArgyleError("transient", describeError(caught));
+          if (error.kind === "not_found") {
+            result.gone.push({ id, syncedMs });
+            stats.removed++;
+            return;
+          }
+          stats.failed++;
+          result.failures.push({ id, error });
+          if (error.kind === "auth" || error.kind === "rate_limited") stopped = true;
+        }
+      });
+    }),
+  );
+  return result;
+}

@@ -1,0 +1,183 @@
+/**
+ * list_window and backfill: walk Argyle's gig list page by page, storing each page. A backfill
+ * checkpoints its cursor in D1 with every page, so a crash, retry or stall resumes where it
+ * stopped; when the invocation's budget is spent the rest continues as a new message.
+ * @module
+ */
+import { ArgyleError, type GigPage, listGigs, listGigsPage } from "../shared/argyle-client.ts";
+import { describeError } from "../shared/errors.ts";
+import type { BackfillJob, ListWindowJob } from "../shared/jobs.ts";
+import {
+  type BackfillState,
+  checkpointBackfillStatement,
+  claimBackfill,
+  readBackfill,
+} from "../shared/storage/accounts.ts";
+import { reconcileStatement, upsertGigStatements } from "../shared/storage/gigs.ts";
+import { commit, d1Retry, retryFor } from "./commit.ts";
+import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
+
+/** Each page costs one request and one write. */
+const PAGE_COST = 2;
+
+/** Lists the gigs whose start falls in a `gigs.added` window. */
+export function runListWindow(job: ListWindowJob, ctx: JobContext): Promise<Outcome> {
+  const stats = emptyStats();
+  if (ctx.budget.remaining < PAGE_COST) {
+    return Promise.resolve({ type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats });
+  }
+  return walk(job, ctx, stats, job.cursor, {
+    firstPage: () =>
+      listGigs(ctx.config.argyle, {
+        account: job.account,
+        fromStartDatetime: job.from,
+        toStartDatetime: job.to,
+        limit: ctx.config.pageSize,
+      }),
+    continueFrom: (cursor) => ({ ...job, job_id: continuationId(job.job_id), cursor }),
+  });
+}
+
+/** Walks all of the account's gigs as one pass, resumable from its D1 checkpoint. */
+export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Outcome> {
+  const stats = emptyStats();
+  // Claiming may take two queries (claim, then read who holds the pass), plus a page.
+  if (ctx.budget.remaining < 2 + PAGE_COST) {
+    return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats };
+  }
+  ctx.budget.take(2);
+  let state: (BackfillState & { pass: string }) | null;
+  try {
+    state = await passToWalk(job, ctx);
+  } catch (error) {
+    return d1Retry(error, ctx, stats);
+  }
+  if (state === null) return { type: "ack", note: "covered by another backfill pass", stats };
+  const pass = state.pass;
+  const startedMs = state.startedMs ?? ctx.now();
+  // D1's checkpoint is authoritative: it may be ahead of the cursor this message carries.
+  const cursor = state.cursor;
+  return walk(job, ctx, stats, cursor, {
+    firstPage: () => listGigs(ctx.config.argyle, { account: job.account, limit: ctx.config.pageSize }),
+    continueFrom: (next) => ({ ...job, job_id: continuationId(job.job_id), pass, cursor: next }),
+    pageWrites: (next, gigs) => {
+      const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, next, gigs, ctx.now())];
+      // The last page completes a full listing: whatever it did not see is gone at Argyle.
+      if (next === null) writes.push(reconcileStatement(ctx.db, job.account, startedMs));
+      return writes;
+    },
+  });
+}
+
+/**
+ * The running pass this message should walk: one it starts, its own pass on a redelivery, or the
+ * pass a continuation belongs to. Null when there is nothing to walk: a pass that started after
+ * this webhook arrived covers it, or the continuation's pass was superseded or has finished.
+ */
+async function passToWalk(job: BackfillJob, ctx: JobContext): Promise<(BackfillState & { pass: string }) | null> {
+  const ownPass = job.pass ?? job.job_id;
+  let state: BackfillState;
+  if (job.pass === null) {
+    const claim = await claimBackfill(
+      ctx.db,
+      job.account,
+      job.user,
+      job.job_id,
+      Date.parse(job.received_at),
+      ctx.now(),
+    );
+    if (claim.started) ctx.budget.refund(1);
+    state = claim.state;
+  } else {
+    state = await readBackfill(ctx.db, job.account);
+  }
+  return state.pass === ownPass && state.status === "running" ? { ...state, pass: ownPass } : null;
+}
+
+interface WalkOptions<J extends ListWindowJob | BackfillJob> {
+  firstPage: () => Promise<GigPage>;
+  continueFrom: (cursor: string) => J;
+  /** Extra writes committed atomically with each page (the backfill checkpoint). */
+  pageWrites?: (next: string | null, gigs: number) => D1PreparedStatement[];
+}
+
+async function walk<J extends ListWindowJob | BackfillJob>(
+  job: J,
+  ctx: JobContext,
+  stats: JobStats,
+  startCursor: string | null,
+  options: WalkOptions<J>,
+): Promise<Outcome> {
+  const fetchPage = (cursor: string | null) => {
+    stats.requests++;
+    const syncedMs = ctx.now();
+    const page = ctx.limit(() => (cursor ? listGigsPage(ctx.config.argyle, cursor) : options.firstPage()));
+    const settled = page.then(
+      (value) => ({ ok: true as const, value, syncedMs }),
+      (error: unknown) => ({ ok: false as const, error: asArgyleError(error) }),
+    );
+    return settled;
+  };
+
+  ctx.budget.take(PAGE_COST);
+  let inflight = fetchPage(startCursor);
+  let cursor = startCursor;
+  let answered = false;
+  for (;;) {
+    const result = await inflight;
+    if (!result.ok) return commit(ctx, job, [], failureOutcome(result.error, job, cursor, ctx, stats), answered);
+    answered = true;
+    const { gigs, next } = result.value;
+    // Fetch the next page while this one is written: the walk is bound by Argyle's latency.
+    const prefetch = next !== null && ctx.budget.take(PAGE_COST);
+    if (prefetch) inflight = fetchPage(next);
+    const writes = [
+      ...upsertGigStatements(
+        ctx.db,
+        gigs.map((g) => ({ ...g, syncedMs: result.syncedMs })),
+        job.user,
+      ),
+      ...(options.pageWrites?.(next, gigs.length) ?? []),
+    ];
+    stats.stored += gigs.length;
+
+    if (!prefetch) {
+      // Last page of the walk, or of this invocation: commit it with the job's bookkeeping.
+      const outcome: Outcome =
+        next === null ? { type: "ack", stats } : { type: "ack", continuation: options.continueFrom(next), stats };
+      return commit(ctx, job, writes, outcome, true);
+    }
+    try {
+      const results = await ctx.db.batch(writes);
+      // A newer pass took over this account (its checkpoint no longer matches): stop here.
+      if (options.pageWrites && results.at(-1)?.meta.changes === 0) {
+        return commit(ctx, job, [], { type: "ack", note: "superseded by a newer pass", stats }, true);
+      }
+    } catch (error) {
+      return d1Retry(error, ctx, stats);
+    }
+    cursor = next;
+  }
+}
+
+function failureOutcome(
+  error: ArgyleError,
+  job: ListWindowJob | BackfillJob,
+  cursor: string | null,
+  ctx: JobContext,
+  stats: JobStats,
+): Outcome {
+  stats.failed++;
+  const retry = retryFor([error], ctx);
+  if (retry) return { type: "retry", ...retry, stats };
+  // Permanent (including a 404 for the listing itself): dead-letter the rest of the walk.
+  return {
+    type: "ack",
+    deadLetter: { job: { ...job, cursor, job_id: `${job.job_id}~dead` }, reason: error.kind, error: error.message },
+    stats,
+  };
+}
+
+function asArgyleError(error: unknown): ArgyleError {
+  return error instanceof ArgyleError ? error : new ArgyleError("transient", describeError(error));
+}
