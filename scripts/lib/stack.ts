@@ -1,0 +1,112 @@
+/**
+ * The local stack: the receiver and consumer Workers in one miniflare (workerd) instance, with
+ * a local D1 database and the local jobs queue and dead-letter queue between them, configured
+ * from the same wrangler files that deploy them. Used by `npm run dev`, the whole-pipeline
+ * tests, the reliability suite and the benchmarks.
+ * @module
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { bundleWorker } from "./bundle.ts";
+import { applyMigrations, type LocalD1 } from "./migrations.ts";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface StackOptions {
+  host?: string;
+  /** Receiver port; 0 picks a free one. */
+  port?: number;
+  /** Directory for D1's data; omitted = in memory, gone on dispose. */
+  persistTo?: string | undefined;
+  /** Vars and secrets for the receiver, on top of wrangler.toml's [vars]. */
+  receiverVars?: Record<string, string>;
+  /** Vars and secrets for the consumer, on top of wrangler.consumer.toml's [vars]. */
+  consumerVars?: Record<string, string>;
+  /** Queue consumer settings to override (e.g. shorter batch timeouts in tests). */
+  queueOverrides?: Record<string, QueueConsumerOptions>;
+  /** Every log line the Workers write (structured JSON lines, mostly). */
+  onLog?: (level: string, message: string) => void;
+}
+
+export interface Stack {
+  /** The receiver's base URL, e.g. http://127.0.0.1:8787 */
+  url: string;
+  mf: Miniflare;
+  db: LocalD1;
+  /** Runs the consumer's cron handler now, as the platform would on schedule. */
+  runCron(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const [receiverScript, consumerScript] = await Promise.all([
+    bundleWorker(path.join(ROOT, "src/receiver/index.ts")),
+    bundleWorker(path.join(ROOT, "src/consumer/index.ts")),
+  ]);
+  const receiver = workerOptions("wrangler.toml");
+  const consumer = workerOptions("wrangler.consumer.toml");
+  const queueConsumers = { ...consumer.queueConsumers };
+  for (const [queue, override] of Object.entries(options.queueOverrides ?? {})) {
+    queueConsumers[queue] = { ...queueConsumers[queue], ...override };
+  }
+
+  const v4 = {
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
+    workers: [
+      {
+        ...receiver,
+        name: "receiver",
+        modules: [{ type: "ESModule" as const, path: "receiver.js", contents: receiverScript }],
+        bindings: { ...receiver.bindings, ...options.receiverVars },
+      },
+      {
+        ...consumer,
+        name: "consumer",
+        modules: [{ type: "ESModule" as const, path: "consumer.js", contents: consumerScript }],
+        bindings: { ...consumer.bindings, ...options.consumerVars },
+        queueConsumers,
+        // The platform fires crons; locally `runCron()` (or the dev runner's timer) does.
+        cronTriggers: [],
+        // Dispatching scheduled() from Node needs this flag; it only exists locally.
+        compatibilityFlags: [...consumer.compatibilityFlags, "service_binding_extra_handlers"],
+      },
+    ],
+  };
+  const mf = new Miniflare({
+    ...convertV4MiniflareOptions(v4 as Parameters<typeof convertV4MiniflareOptions>[0]),
+    enableDevRegistry: false,
+    ...(options.persistTo ? { resourcePersistencePath: options.persistTo } : {}),
+    ...(options.onLog
+      ? { handleStructuredLogs: (log: { level: string; message: string }) => options.onLog?.(log.level, log.message) }
+      : {}),
+  });
+  const url = await mf.ready;
+  const db = await mf.getD1Database("DB", "receiver");
+  await applyMigrations(db, path.join(ROOT, "migrations"));
+  const consumerWorker = await mf.getWorker("consumer");
+  return {
+    url: url.origin,
+    mf,
+    db,
+    runCron: async () => {
+      await consumerWorker.scheduled({ scheduledTime: new Date(), cron: "*/5 * * * *" });
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+type QueueConsumerOptions = { maxBatchTimeout?: number; retryDelay?: number; maxRetries?: number; maxBatchSize?: number };
+
+/** The miniflare options wrangler derives from a config file (bindings, D1, queues, crons). */
+function workerOptions(configFile: string) {
+  const options = unstable_getMiniflareWorkerOptions(path.join(ROOT, configFile)).workerOptions;
+  return {
+    ...options,
+    bindings: (options.bindings ?? {}) as Record<string, unknown>,
+    queueConsumers: (options.queueConsumers ?? {}) as Record<string, QueueConsumerOptions>,
+    compatibilityFlags: (options.compatibilityFlags ?? []) as string[],
+  };
+}
