@@ -98,7 +98,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-type QueueConsumerOptions = { maxBatchTimeout?: number; retryDelay?: number; maxRetries?: number; maxBatchSize?: number };
+type QueueConsumerOptions = {
+  maxBatchTimeout?: number;
+  retryDelay?: number;
+  maxRetries?: number;
+  maxBatchSize?: number;
+};
 
 /** The miniflare options wrangler derives from a config file (bindings, D1, queues, crons). */
 function workerOptions(configFile: string) {

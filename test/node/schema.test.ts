@@ -5,8 +5,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { unstable_splitSqlQuery } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unstable_splitSqlQuery } from "wrangler";
 import { applyMigrations, type LocalD1 } from "../../scripts/lib/migrations.ts";
 import { ROOT } from "../../scripts/lib/stack.ts";
 
