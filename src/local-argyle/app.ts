@@ -4,7 +4,7 @@
  *
  * ```ts
  * const argyle = createLocalArgyle({ seed: 1, accounts: [{ gigs: 25 }], deliver: (req) => receiver.fetch(req) });
- * await argyle.app.request("/v2/gigs?limit=5", { headers: { authorization: basic(argyle.credentials) } });
+ * await argyle.app.request("/v2/gigs?limit=5", { headers: { authorization: basicAuthHeader(argyle.credentials) } });
  * await argyle.mutate({ action: "update", count: 3 });
  * ```
  * @module
