@@ -1,0 +1,79 @@
+/**
+ * Delivers a gig event to the subscriptions that asked for it, as Argyle does: POST of
+ * `{event, name, data}` (name = the subscription's name) as JSON, signed with
+ * `X-Argyle-Signature` = hex HMAC-SHA512 of the exact body when the subscription has a secret.
+ * @module
+ */
+import { describeError } from "../shared/errors.ts";
+import { SIGNATURE_HEADER, signBody } from "../shared/signature.ts";
+import type { GigEventData, GigEventName, Webhook } from "./model.ts";
+import type { LocalArgyleStats } from "./stats.ts";
+import type { ArgyleStore } from "./store.ts";
+
+/** Sends one delivery. Default: `fetch`. Tests pass a handler to capture or answer in-process. */
+export type Deliver = (request: Request) => Promise<Response>;
+
+export interface DeliveryResult {
+  webhook: string;
+  name: string;
+  url: string;
+  /** The receiver's HTTP status; null when it could not be reached. */
+  status: number | null;
+  error: string | null;
+  /** Only for `gigs.partially_synced`, whose `days_synced` follows each subscription's config. */
+  days_synced?: number;
+}
+
+export interface DeliveryDeps {
+  store: ArgyleStore;
+  stats: LocalArgyleStats;
+  deliver: Deliver;
+  timeoutMs: number;
+}
+
+/** Posts `event` to every subscription of it, concurrently; `dataFor` gives each one's data. */
+export async function deliverEvent(
+  deps: DeliveryDeps,
+  event: GigEventName,
+  dataFor: (webhook: Webhook) => GigEventData,
+): Promise<DeliveryResult[]> {
+  const subscriptions = deps.store.webhooks.subscribedTo(event);
+  return Promise.all(subscriptions.map((webhook) => deliverOne(deps, webhook, event, dataFor(webhook))));
+}
+
+async function deliverOne(
+  deps: DeliveryDeps,
+  webhook: Webhook,
+  event: GigEventName,
+  data: GigEventData,
+): Promise<DeliveryResult> {
+  const body = JSON.stringify({ event, name: webhook.name, data });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  // Argyle signs only for subscriptions that were given a secret.
+  if (webhook.secret) headers[SIGNATURE_HEADER] = await signBody(webhook.secret, body);
+  const result: DeliveryResult = {
+    webhook: webhook.id,
+    name: webhook.name,
+    url: webhook.url,
+    status: null,
+    error: null,
+  };
+  if ("days_synced" in data) result.days_synced = data.days_synced;
+  deps.store.webhooks.markSent(webhook.id, deps.store.now());
+  try {
+    const request = new Request(webhook.url, {
+      method: "POST",
+      headers,
+      body,
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    });
+    const response = await deps.deliver(request);
+    // Read the answer so the connection is released; its content does not matter.
+    await response.arrayBuffer().catch(() => undefined);
+    result.status = response.status;
+  } catch (error) {
+    result.error = describeError(error);
+  }
+  deps.stats.recordDelivery(result.status !== null && result.status >= 200 && result.status < 300);
+  return result;
+}
