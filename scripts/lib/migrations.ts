@@ -23,7 +23,9 @@ export async function applyMigrations(db: LocalD1, dir: string): Promise<string[
     .run();
   const { results } = await db.prepare(`SELECT name FROM ${TABLE}`).all<{ name: string }>();
   const applied = new Set(results.map((r) => r.name));
-  const files = (await readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
+  const files = (await readdir(dir))
+    .filter((f) => /^\d+_.*\.sql$/.test(f))
+    .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
   const newlyApplied: string[] = [];
   for (const file of files) {
     if (applied.has(file)) continue;

@@ -108,27 +108,35 @@ function base(options: ArgyleClientOptions): string {
 
 async function request(options: ArgyleClientOptions, url: string): Promise<string> {
   const doFetch = options.fetch ?? fetch;
-  let response: Response;
+  // A timer we clear ourselves: AbortSignal.timeout() keeps its timer alive after the response,
+  // and workerd caps an invocation at 10,000 live timers.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), options.timeoutMs);
   try {
-    response = await doFetch(url, {
-      headers: {
-        authorization: `Basic ${btoa(`${options.keyId}:${options.keySecret}`)}`,
-        accept: "application/json",
-      },
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-  } catch (error) {
-    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    throw new ArgyleError("transient", timedOut ? `timed out after ${options.timeoutMs} ms` : "network error");
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        headers: {
+          authorization: `Basic ${btoa(`${options.keyId}:${options.keySecret}`)}`,
+          accept: "application/json",
+        },
+        signal: controller.signal,
+      });
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      throw new ArgyleError("transient", timedOut ? `timed out after ${options.timeoutMs} ms` : "network error");
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      throw new ArgyleError("transient", `HTTP ${response.status}: the response body was cut off`, response.status);
+    }
+    if (response.ok) return text;
+    throw classify(response.status, response.headers.get("retry-after"));
+  } finally {
+    clearTimeout(timer);
   }
-  let text: string;
-  try {
-    text = await response.text();
-  } catch {
-    throw new ArgyleError("transient", `HTTP ${response.status}: the response body was cut off`, response.status);
-  }
-  if (response.ok) return text;
-  throw classify(response.status, response.headers.get("retry-after"));
 }
 
 /** The error for a non-2xx status. */

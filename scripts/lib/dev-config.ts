@@ -1,0 +1,82 @@
+/**
+ * Settings for `npm run dev`: embedded defaults that make the whole product run offline, each
+ * overridable from the process environment with the same names the Workers use in production.
+ * @module
+ */
+
+/** Defaults printed at start; fine for a laptop, never for a deployment. */
+export const DEV_DEFAULTS = {
+  PORT: "8787",
+  LOCAL_ARGYLE_PORT: "8788",
+  ARGYLE_WEBHOOK_SECRET: "dev-webhook-secret",
+  API_TOKEN: "dev-api-token",
+  ARGYLE_API_KEY_ID: "local-key-id",
+  ARGYLE_API_KEY_SECRET: "local-key-secret",
+} as const;
+
+/** Receiver vars and secrets passed through from the environment when set. */
+const RECEIVER_VARS = [
+  "ARGYLE_WEBHOOK_SECRET",
+  "ARGYLE_WEBHOOK_SECRET_PREVIOUS",
+  "API_TOKEN",
+  "MAX_BODY_BYTES",
+  "ARGYLE_SOURCE_IPS",
+] as const;
+
+/** Consumer vars and secrets passed through from the environment when set. */
+const CONSUMER_VARS = [
+  "ARGYLE_API_URL",
+  "ARGYLE_API_KEY_ID",
+  "ARGYLE_API_KEY_SECRET",
+  "ARGYLE_MAX_CONCURRENCY",
+  "MAX_SUBREQUESTS",
+  "ARGYLE_TIMEOUT_MS",
+  "ARGYLE_PAGE_SIZE",
+  "RETRY_BASE_SECONDS",
+  "RETRY_MAX_SECONDS",
+  "EVENT_RETENTION_DAYS",
+] as const;
+
+export interface DevConfig {
+  port: number;
+  /** Null when ARGYLE_API_URL points elsewhere: then no local Argyle is started. */
+  localArgylePort: number | null;
+  fresh: boolean;
+  resetOnly: boolean;
+  receiverVars: Record<string, string>;
+  consumerVars: Record<string, string>;
+}
+
+export function devConfig(argv: readonly string[], env: Record<string, string | undefined>): DevConfig {
+  const unknown = argv.filter((a) => a !== "--fresh" && a !== "--reset-only");
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}; use --fresh to start from an empty database`);
+  const pick = (names: readonly string[]) =>
+    Object.fromEntries(names.flatMap((n) => (env[n] !== undefined && env[n] !== "" ? [[n, env[n] as string]] : [])));
+  const external = Boolean(env.ARGYLE_API_URL);
+  const localArgylePort = external
+    ? null
+    : port(env.LOCAL_ARGYLE_PORT ?? DEV_DEFAULTS.LOCAL_ARGYLE_PORT, "LOCAL_ARGYLE_PORT");
+  return {
+    port: port(env.PORT ?? DEV_DEFAULTS.PORT, "PORT"),
+    localArgylePort,
+    fresh: argv.includes("--fresh"),
+    resetOnly: argv.includes("--reset-only"),
+    receiverVars: {
+      ARGYLE_WEBHOOK_SECRET: DEV_DEFAULTS.ARGYLE_WEBHOOK_SECRET,
+      API_TOKEN: DEV_DEFAULTS.API_TOKEN,
+      ...pick(RECEIVER_VARS),
+    },
+    consumerVars: {
+      ARGYLE_API_KEY_ID: DEV_DEFAULTS.ARGYLE_API_KEY_ID,
+      ARGYLE_API_KEY_SECRET: DEV_DEFAULTS.ARGYLE_API_KEY_SECRET,
+      ...(localArgylePort !== null ? { ARGYLE_API_URL: `http://127.0.0.1:${localArgylePort}/v2` } : {}),
+      ...pick(CONSUMER_VARS),
+    },
+  };
+}
+
+function port(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,143 @@
+/**
+ * Consumer test kit: the local Argyle answering the consumer's fetches in-process, a way to run
+ * a batch through the real queue handler, and counters for every subrequest it makes.
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { vi } from "vitest";
+import worker from "../../../src/consumer/index.ts";
+import { createLocalArgyle, type LocalArgyle, type LocalArgyleOptions } from "../../../src/local-argyle/app.ts";
+import { JOB_VERSION, type Job } from "../../../src/shared/jobs.ts";
+
+export const ARGYLE_ORIGIN = "https://argyle.test";
+
+/** A local Argyle behind the consumer's ARGYLE_API_URL, with the test credentials. */
+export function useLocalArgyle(options: LocalArgyleOptions = {}): LocalArgyle {
+  const argyle = createLocalArgyle({ keyId: "test-key-id", keySecret: "test-key-secret", ...options });
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    if (new URL(request.url).origin !== ARGYLE_ORIGIN) throw new Error(`unexpected fetch to ${request.url}`);
+    // Like a real fetch, give up (reject) as soon as the caller's signal aborts.
+    const signal = request.signal;
+    return new Promise<Response>((resolve, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      argyle.app.fetch(request).then(resolve, reject);
+    });
+  });
+  return argyle;
+}
+
+/** Counts subrequests (Argyle fetches, D1 calls, queue sends) and captures what was queued. */
+export interface Meter {
+  fetches: number;
+  d1: number;
+  sends: number;
+  sent: Job[];
+  deadLetters: unknown[];
+  total(): number;
+  reset(): void;
+}
+
+/** Instruments env.DB, env.JOBS and env.DEAD_LETTERS (sends are captured, not delivered). */
+export function meter(): Meter {
+  const m: Meter = {
+    fetches: 0,
+    d1: 0,
+    sends: 0,
+    sent: [],
+    deadLetters: [],
+    total: () => m.fetches + m.d1 + m.sends,
+    reset: () => {
+      m.fetches = 0;
+      m.d1 = 0;
+      m.sends = 0;
+    },
+  };
+  const fetchSpy = vi.mocked(globalThis.fetch);
+  if (vi.isMockFunction(fetchSpy)) {
+    const impl = fetchSpy.getMockImplementation();
+    fetchSpy.mockImplementation((...args) => {
+      m.fetches++;
+      return impl ? impl(...args) : Promise.reject(new Error("no fetch mock"));
+    });
+  }
+  const batch = env.DB.batch.bind(env.DB);
+  vi.spyOn(env.DB, "batch").mockImplementation((statements) => {
+    m.d1++;
+    return batch(statements);
+  });
+  const prepare = env.DB.prepare.bind(env.DB);
+  vi.spyOn(env.DB, "prepare").mockImplementation((sql) => countStatement(prepare(sql), m));
+  vi.spyOn(env.JOBS, "sendBatch").mockImplementation(async (messages) => {
+    m.sends++;
+    m.sent.push(...[...messages].map((x) => x.body));
+  });
+  vi.spyOn(env.DEAD_LETTERS, "sendBatch").mockImplementation(async (messages) => {
+    m.sends++;
+    m.deadLetters.push(...[...messages].map((x) => x.body));
+  });
+  return m;
+}
+
+/** Makes a statement (and those `bind` derives from it) count its direct executions. */
+function countStatement(statement: D1PreparedStatement, m: Meter): D1PreparedStatement {
+  const bind = statement.bind.bind(statement);
+  statement.bind = (...values: unknown[]) => countStatement(bind(...values), m);
+  for (const method of ["first", "all", "run", "raw"] as const) {
+    const original = (statement[method] as (...a: unknown[]) => Promise<unknown>).bind(statement);
+    (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      m.d1++;
+      return original(...args);
+    };
+  }
+  return statement;
+}
+
+export interface RunOptions {
+  queue?: string;
+  attempts?: number;
+  env?: Partial<typeof env>;
+}
+
+/** Runs `bodies` as one batch through the consumer's queue handler, like the platform would. */
+export async function runBatch(bodies: unknown[], options: RunOptions = {}) {
+  const batch = createMessageBatch(
+    options.queue ?? "argyle-gig-jobs",
+    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: options.attempts ?? 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, { ...env, ...options.env }, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+const ACCOUNT_FALLBACK = "0187c66e-e7e5-811c-b006-2232f00f426a";
+
+/** A job body as the receiver would queue it. */
+export function job<K extends Job["kind"]>(
+  kind: K,
+  fields: Partial<Extract<Job, { kind: K }>> & Record<string, unknown>,
+): Extract<Job, { kind: K }> {
+  return {
+    v: JOB_VERSION,
+    kind,
+    job_id: `evt-${crypto.randomUUID()}:0`,
+    event_id: "evt",
+    account: ACCOUNT_FALLBACK,
+    user: null,
+    received_at: new Date().toISOString(),
+    ...(kind === "list_window" || kind === "backfill" ? { cursor: null } : {}),
+    ...(kind === "backfill" ? { pass: null } : {}),
+    ...fields,
+  } as Extract<Job, { kind: K }>;
+}
+
+export async function storedGig(id: string) {
+  return env.DB.prepare("SELECT * FROM gigs WHERE id = ?").bind(id).first<Record<string, unknown>>();
+}
+
+export async function liveGigCount(account: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM gigs WHERE account = ? AND removed_at IS NULL")
+    .bind(account)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
