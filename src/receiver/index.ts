@@ -3,8 +3,10 @@
  * @module
  */
 import { Hono } from "hono";
+import { requireApiToken } from "./api-auth.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
+import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
 import { webhookRoute } from "./webhook-route.ts";
 
@@ -12,6 +14,11 @@ const app = new Hono<{ Bindings: ReceiverEnv }>();
 
 app.route("/webhooks/argyle", webhookRoute);
 app.route("/health", healthRoute);
+
+// Registered before the routes they guard: Hono runs handlers in registration order.
+app.use("/v2/*", requireApiToken("argyle"));
+app.use("/api/*", requireApiToken("ops"));
+app.route("/v2/gigs", gigsRoutes);
 
 app.notFound(notFound);
 app.onError(onError);
