@@ -3,9 +3,12 @@
  * @module
  */
 import { Hono } from "hono";
+import { accountsRoutes } from "./accounts-routes.ts";
 import { requireApiToken } from "./api-auth.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
+import { eventsRoutes } from "./events-routes.ts";
+import { failuresRoutes } from "./failures-routes.ts";
 import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
 import { webhookRoute } from "./webhook-route.ts";
@@ -19,6 +22,9 @@ app.route("/health", healthRoute);
 app.use("/v2/*", requireApiToken("argyle"));
 app.use("/api/*", requireApiToken("ops"));
 app.route("/v2/gigs", gigsRoutes);
+app.route("/api/events", eventsRoutes);
+app.route("/api/accounts", accountsRoutes);
+app.route("/api/failures", failuresRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -1,9 +1,10 @@
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WWW_AUTHENTICATE } from "../../../src/receiver/api-auth.ts";
 import app from "../../../src/receiver/index.ts";
 import updated from "../../fixtures/webhooks/gigs.updated.json";
-import { API_TOKEN, api, basic, bearer } from "../api-helpers.ts";
-import { callReceiver, clearTables, postWebhook } from "../helpers.ts";
+import { API_TOKEN, api, basic, bearer, insertFailure } from "../api-helpers.ts";
+import { callReceiver, clearTables, countRows, postWebhook } from "../helpers.ts";
 
 /** The only routes open without the API token: Argyle's deliveries (signed instead) and health. */
 const PUBLIC_ROUTES = new Set(["POST /webhooks/argyle", "ALL /webhooks/argyle", "GET /health"]);
@@ -41,7 +42,19 @@ afterEach(() => vi.restoreAllMocks());
 describe("every read-API route requires API_TOKEN", () => {
   it("enumerates the app's routes, including all the read API's", () => {
     expect(guarded.map((r) => r.label)).toEqual(
-      expect.arrayContaining(["ALL /v2/*", "ALL /api/*", "GET /v2/gigs", "GET /v2/gigs/:id"]),
+      expect.arrayContaining([
+        "ALL /v2/*",
+        "ALL /api/*",
+        "GET /v2/gigs",
+        "GET /v2/gigs/:id",
+        "GET /api/events",
+        "GET /api/events/:id",
+        "POST /api/events/:id/replay",
+        "GET /api/accounts",
+        "GET /api/accounts/:id",
+        "GET /api/failures",
+        "POST /api/failures/:id/retry",
+      ]),
     );
   });
 
@@ -64,17 +77,31 @@ describe("every read-API route requires API_TOKEN", () => {
       expect(await res.json()).toEqual({ error: { code: "not_configured", message: expect.any(String) } });
     }
   });
+
+  it("is not fooled into running a POST route: nothing is replayed or redriven", async () => {
+    const sendBatch = vi.spyOn(env.JOBS, "sendBatch");
+    const { id } = await (await postWebhook(JSON.stringify(updated))).json<{ id: string }>();
+    await insertFailure({ id: SAMPLE_ID });
+    sendBatch.mockClear();
+    expect((await api(`/api/events/${id}/replay`, { method: "POST", headers: {} })).status).toBe(401);
+    expect((await api(`/api/failures/${SAMPLE_ID}/retry`, { method: "POST", headers: {} })).status).toBe(401);
+    expect(sendBatch).not.toHaveBeenCalled();
+    expect(await countRows("events")).toBe(1);
+    const failure = await env.DB.prepare("SELECT status FROM failures").first();
+    expect(failure).toEqual({ status: "open" });
+  });
 });
 
 describe("credentials", () => {
   it("accepts the token as a bearer token, scheme in any case", async () => {
-    expect((await api("/v2/gigs", { headers: bearer() })).status).toBe(200);
+    expect((await api("/api/events", { headers: bearer() })).status).toBe(200);
     expect((await api("/v2/gigs", { headers: { authorization: `bearer ${API_TOKEN}` } })).status).toBe(200);
   });
 
   it("accepts HTTP Basic with any username and the token as password, as Argyle clients send", async () => {
     expect((await api("/v2/gigs", { headers: basic(API_TOKEN, "my-argyle-key-id") })).status).toBe(200);
     expect((await api("/v2/gigs", { headers: basic(API_TOKEN, "") })).status).toBe(200);
+    expect((await api("/api/accounts", { headers: basic() })).status).toBe(200);
   });
 
   it("takes everything after the first colon as the password", async () => {

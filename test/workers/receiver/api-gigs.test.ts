@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import gig from "../../fixtures/gig.json";
 import {
@@ -271,6 +272,22 @@ describe("GET /v2/gigs: bad parameters answer 400 in Argyle's shape", () => {
     }
     expect(await countRows("gigs")).toBe(3);
     expect((await apiJson<GigPage>("/v2/gigs")).body.results).toHaveLength(3);
+  });
+
+  it("refuses another list's cursor", async () => {
+    await env.DB.prepare(
+      "INSERT INTO event_bodies (sha256, body, first_received_at) VALUES ('00', x'7b7d', '2024-01-01T00:00:00Z')",
+    ).run();
+    for (const id of gigIds(2, "0191")) {
+      await env.DB.prepare(
+        "INSERT INTO events (id, received_at, status, body_sha256, body_bytes) VALUES (?1, '2024-01-01T00:00:00Z', 'recorded', '00', 2)",
+      )
+        .bind(id)
+        .run();
+    }
+    const events = await apiJson<{ next: string }>("/api/events?limit=1");
+    const cursor = new URL(events.body.next).searchParams.get("cursor");
+    expect((await apiJson(`/v2/gigs?cursor=${cursor}`)).body).toEqual({ cursor: ["Invalid cursor."] });
   });
 });
 
