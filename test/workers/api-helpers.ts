@@ -139,9 +139,12 @@ export interface FailureFields {
   created_at?: string;
 }
 
-/** A `failures` row as the dead-letter consumer writes it. */
+/**
+ * A `failures` row as the dead-letter consumer writes it. `job_id` is unique per row (main's
+ * schema has a unique index on it), so the default job takes its id from the failure's.
+ */
 export async function insertFailure(fields: FailureFields): Promise<void> {
-  const job = fields.job ?? fetchJob();
+  const job = fields.job ?? fetchJob({ job_id: `${fields.id}:0` });
   const parsed = typeof job === "string" ? {} : job;
   await env.DB.prepare(
     `INSERT INTO failures (id, created_at, job_id, kind, account, event_id, job, gig_ids, reason, attempts,
@@ -151,7 +154,8 @@ export async function insertFailure(fields: FailureFields): Promise<void> {
     .bind(
       fields.id,
       fields.created_at ?? "2024-06-01T12:30:00.000Z",
-      String(parsed.job_id ?? "unknown"),
+      // An unreadable job is filed under `invalid:<failure id>`, as the dead-letter consumer does.
+      String(parsed.job_id ?? `invalid:${fields.id}`),
       String(parsed.kind ?? "fetch_gigs"),
       fields.account === undefined ? ACCOUNT : fields.account,
       String(parsed.event_id ?? ""),

@@ -35,11 +35,10 @@ describe("GET /api/failures", () => {
   beforeEach(async () => {
     await insertFailure({ id: failureId(1) });
     await insertFailure({ id: failureId(2), status: "redriven", redriven_at: "2024-06-02T00:00:00.000Z" });
-    await insertFailure({ id: failureId(3), account: OTHER_ACCOUNT, job: fetchJob({ account: OTHER_ACCOUNT }) });
-    await insertFailure({
-      id: failureId(4),
-      job: fetchJob({ kind: "backfill", ids: undefined, pass: null, cursor: null }),
-    });
+    const otherJob = fetchJob({ job_id: `${failureId(3)}:0`, account: OTHER_ACCOUNT });
+    await insertFailure({ id: failureId(3), account: OTHER_ACCOUNT, job: otherJob });
+    const backfill = { job_id: `${failureId(4)}:0`, kind: "backfill", ids: undefined, pass: null, cursor: null };
+    await insertFailure({ id: failureId(4), job: fetchJob(backfill) });
   });
 
   it("lists what the dead-letter path recorded, newest first, with the job parsed", async () => {
