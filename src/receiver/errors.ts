@@ -63,8 +63,16 @@ export const onError: ErrorHandler = (error, c) => {
   return errorResponse(c, 500, "internal_error", "Internal error.");
 };
 
+/** Argyle's 404 body, for the Argyle-compatible routes under /v2. */
+export function argyleNotFound(c: Context): Response {
+  return c.json({ detail: "Not found." }, 404);
+}
+
 export const notFound: NotFoundHandler = (c) =>
-  errorResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`);
+  // Under /v2 we answer as Argyle's API does, so its clients read our 404s like Argyle's.
+  c.req.path.startsWith("/v2/")
+    ? argyleNotFound(c)
+    : errorResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`);
 
 function codeFor(status: number): string {
   switch (status) {

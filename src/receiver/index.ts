@@ -3,8 +3,13 @@
  * @module
  */
 import { Hono } from "hono";
+import { accountsRoutes } from "./accounts-routes.ts";
+import { requireApiToken } from "./api-auth.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
+import { eventsRoutes } from "./events-routes.ts";
+import { failuresRoutes } from "./failures-routes.ts";
+import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
 import { webhookRoute } from "./webhook-route.ts";
 
@@ -12,6 +17,14 @@ const app = new Hono<{ Bindings: ReceiverEnv }>();
 
 app.route("/webhooks/argyle", webhookRoute);
 app.route("/health", healthRoute);
+
+// Registered before the routes they guard: Hono runs handlers in registration order.
+app.use("/v2/*", requireApiToken("argyle"));
+app.use("/api/*", requireApiToken("ops"));
+app.route("/v2/gigs", gigsRoutes);
+app.route("/api/events", eventsRoutes);
+app.route("/api/accounts", accountsRoutes);
+app.route("/api/failures", failuresRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -108,7 +108,7 @@ export async function listUnenqueuedEvents(
 }
 
 /** The raw body of an event, or null if the event is unknown. */
-export async function getEventBody(db: D1Database, id: string): Promise<Uint8Array | null> {
+export async function getEventBody(db: D1Database, id: string): Promise<Uint8Array<ArrayBuffer> | null> {
   const row = await db
     .prepare("SELECT b.body FROM events e JOIN event_bodies b ON b.sha256 = e.body_sha256 WHERE e.id = ?1")
     .bind(id)

@@ -1,0 +1,53 @@
+/**
+ * The event log: GET /api/events (filters `event`, `account`, `status`, `since`), GET
+ * /api/events/{id} with the raw body, and POST /api/events/{id}/replay, which runs the stored body
+ * through ingest again exactly as on arrival (e.g. after a schema fix made an `invalid` body valid).
+ * @module
+ */
+import { Hono } from "hono";
+import { toBase64 } from "../shared/base64.ts";
+import { ingestWebhook } from "../shared/ingest.ts";
+import { logInfo } from "../shared/log.ts";
+import { EVENT_LIST } from "../shared/ops-list-params.ts";
+import { getEventBody } from "../shared/storage/events.ts";
+import { getEventWithBody, listEvents } from "../shared/storage/events-read.ts";
+import type { ReceiverBindings } from "./env.ts";
+import { errorResponse } from "./errors.ts";
+import { opsPage, parseOpsList, pathId } from "./list-query.ts";
+
+export const eventsRoutes = new Hono<ReceiverBindings>();
+
+// ignoreBOM keeps a leading BOM in the text: "raw" means every byte shows.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+eventsRoutes.get("/", async (c) => {
+  const request = parseOpsList(c, EVENT_LIST);
+  const page = await listEvents(c.env.DB, request);
+  return c.json(opsPage(c, EVENT_LIST, request, page, (row) => row.id));
+});
+
+eventsRoutes.get("/:id", async (c) => {
+  const id = pathId(c);
+  const found = id === null ? null : await getEventWithBody(c.env.DB, id);
+  if (!found) return errorResponse(c, 404, "not_found", "No event has this id.");
+  return c.json({ ...found.summary, ...showBody(found.body) });
+});
+
+eventsRoutes.post("/:id/replay", async (c) => {
+  const id = pathId(c);
+  const body = id === null ? null : await getEventBody(c.env.DB, id);
+  if (id === null || body === null) return errorResponse(c, 404, "not_found", "No event has this id.");
+  const result = await ingestWebhook({ db: c.env.DB, jobs: c.env.JOBS }, body, { replayOf: id });
+  c.executionCtx.waitUntil(result.settle);
+  logInfo("replay", { id: result.id, replay_of: id, status: result.status, event: result.event, jobs: result.jobs });
+  return c.json({ status: result.status, id: result.id, replay_of: id }, 202);
+});
+
+/** The body as text when it is UTF-8 (webhooks are JSON), else as base64 so no byte is lost. */
+function showBody(bytes: Uint8Array): { body: string } | { body_base64: string } {
+  try {
+    return { body: utf8.decode(bytes) };
+  } catch {
+    return { body_base64: toBase64(bytes) };
+  }
+}

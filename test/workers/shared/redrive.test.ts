@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { redriveJobId } from "../../../src/shared/redrive.ts";
+
+describe("redriveJobId", () => {
+  it("appends a redrive suffix, replacing an earlier one", () => {
+    const ms = Date.parse("2024-06-01T00:00:00Z");
+    expect(redriveJobId("evt:0", ms)).toBe(`evt:0.r${ms.toString(36)}`);
+    expect(redriveJobId(`evt:0.r${(ms - 1).toString(36)}`, ms)).toBe(`evt:0.r${ms.toString(36)}`);
+    expect(redriveJobId("evt:0.3", ms)).toBe(`evt:0.3.r${ms.toString(36)}`);
+  });
+
+  it("stays within the job schema's 200 characters", () => {
+    expect(redriveJobId("x".repeat(200), Date.now())).toHaveLength(200);
+  });
+});
