@@ -21,7 +21,7 @@ export function useLocalArgyle(options: LocalArgyleOptions = {}): LocalArgyle {
     const signal = request.signal;
     return new Promise<Response>((resolve, reject) => {
       signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-      argyle.app.fetch(request).then(resolve, reject);
+      Promise.resolve(argyle.app.fetch(request)).then(resolve, reject);
     });
   });
   return argyle;
@@ -68,13 +68,16 @@ export function meter(): Meter {
   });
   const prepare = env.DB.prepare.bind(env.DB);
   vi.spyOn(env.DB, "prepare").mockImplementation((sql) => countStatement(prepare(sql), m));
+  const sent = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0, oldestMessageTimestamp: 0 } } };
   vi.spyOn(env.JOBS, "sendBatch").mockImplementation(async (messages) => {
     m.sends++;
     m.sent.push(...[...messages].map((x) => x.body));
+    return sent as unknown as QueueSendBatchResponse;
   });
   vi.spyOn(env.DEAD_LETTERS, "sendBatch").mockImplementation(async (messages) => {
     m.sends++;
     m.deadLetters.push(...[...messages].map((x) => x.body));
+    return sent as unknown as QueueSendBatchResponse;
   });
   return m;
 }
@@ -106,7 +109,7 @@ export async function runBatch(bodies: unknown[], options: RunOptions = {}) {
     bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: options.attempts ?? 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, ...options.env }, ctx);
+  await worker.queue(batch, { ...env, ...options.env } as typeof env);
   return getQueueResult(batch, ctx);
 }
 

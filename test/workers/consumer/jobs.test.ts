@@ -164,7 +164,7 @@ describe("fetch_gigs", () => {
     const ids = gigIdsOf(account, 3);
     // A gig object Argyle serves without an id can never be stored: a permanent failure.
     const broken = ids[0] as string;
-    const served = argyle.store.gig(broken) as Record<string, unknown>;
+    const served = argyle.store.gig(broken) as unknown as Record<string, unknown>;
     served.account = "not-an-id";
     const m = meter();
     const result = await runBatch([job("fetch_gigs", { account, user, ids })]);
