@@ -9,6 +9,10 @@ import updated from "../../fixtures/webhooks/gigs.updated.json";
 import { clearTables, countRows } from "../helpers.ts";
 
 const NOW = Date.now();
+
+function bytes(text: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(new TextEncoder().encode(text));
+}
 const MIN = 60_000;
 
 async function runCron(at = NOW) {
@@ -21,7 +25,7 @@ async function strandEvent(at: number): Promise<string> {
   vi.spyOn(env.JOBS, "sendBatch").mockRejectedValueOnce(new Error("queue down"));
   vi.spyOn(env.DB, "batch").mockImplementationOnce(realBatch).mockRejectedValueOnce(new Error("D1 down"));
   vi.spyOn(console, "error").mockImplementation(() => {});
-  const body = new TextEncoder().encode(JSON.stringify(updated));
+  const body = bytes(JSON.stringify(updated));
   await expect(ingestWebhook({ db: env.DB, jobs: env.JOBS }, body, { now: new Date(at) })).rejects.toThrow();
   vi.restoreAllMocks();
   const row = await env.DB.prepare("SELECT id, enqueued_at FROM events").first<{ id: string; enqueued_at: null }>();
@@ -84,10 +88,10 @@ describe("maintenance cron", () => {
     const old = new Date(NOW - 31 * 86_400_000);
     vi.spyOn(env.JOBS, "sendBatch").mockResolvedValue({} as QueueSendBatchResponse);
     const deps = { db: env.DB, jobs: env.JOBS };
-    await ingestWebhook(deps, new TextEncoder().encode('{"event":"accounts.updated","name":"a","data":{}}'), {
+    await ingestWebhook(deps, bytes('{"event":"accounts.updated","name":"a","data":{}}'), {
       now: old,
     });
-    await ingestWebhook(deps, new TextEncoder().encode('{"event":"accounts.updated","name":"b","data":{}}'), {
+    await ingestWebhook(deps, bytes('{"event":"accounts.updated","name":"b","data":{}}'), {
       now: new Date(NOW - MIN),
     });
     // Bodies are dated by first arrival: make the old one old.
