@@ -1,0 +1,143 @@
+/**
+ * `npm run dev`: the whole product on this machine. The receiver and consumer Workers run in
+ * workerd (miniflare) with a local D1 database (kept in .wrangler/mirror-dev between runs) and
+ * local queues; the local Argyle plays Argyle unless ARGYLE_API_URL points elsewhere.
+ *
+ *   npm run dev                 start (reuses the local database)
+ *   npm run dev -- --fresh      start from an empty database
+ *   npm run db:reset            delete the local database and exit
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { signBody } from "../src/shared/signature.ts";
+import { GIG_EVENT_NAMES } from "../src/shared/webhook-schema.ts";
+import { type DevConfig, devConfig } from "./lib/dev-config.ts";
+import { type LocalArgyleServer, startLocalArgyle } from "./lib/local-argyle-server.ts";
+import { formatLogLine } from "./lib/log-format.ts";
+import { ROOT, type Stack, startStack } from "./lib/stack.ts";
+
+const DATA_DIR = path.join(ROOT, ".wrangler", "mirror-dev");
+const CRON_INTERVAL_MS = 5 * 60_000;
+
+async function main(): Promise<void> {
+  let config: DevConfig;
+  try {
+    config = devConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`npm run dev: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  if (config.fresh || config.resetOnly) {
+    await rm(DATA_DIR, { recursive: true, force: true });
+    console.log(`Local database deleted (${path.relative(ROOT, DATA_DIR)}).`);
+    if (config.resetOnly) return;
+  }
+
+  let argyle: LocalArgyleServer | null = null;
+  if (config.localArgylePort !== null) {
+    try {
+      argyle = await startLocalArgyle({ port: config.localArgylePort });
+    } catch (error) {
+      console.error(`Could not start the local Argyle on port ${config.localArgylePort}: ${(error as Error).message}`);
+      console.error(
+        "Is another `npm run dev` running? Set LOCAL_ARGYLE_PORT, or ARGYLE_API_URL to use another Argyle.",
+      );
+      process.exit(1);
+    }
+  }
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      port: config.port,
+      persistTo: DATA_DIR,
+      receiverVars: config.receiverVars,
+      consumerVars: config.consumerVars,
+      onLog: (level, message) => console.log(formatLogLine(level, message)),
+    });
+  } catch (error) {
+    await argyle?.close();
+    console.error(`Could not start the Workers: ${(error as Error).message}`);
+    console.error(`Is port ${config.port} free? Set PORT to use another one.`);
+    process.exit(1);
+  }
+  if (argyle) await subscribe(argyle, stack.url, config.receiverVars.ARGYLE_WEBHOOK_SECRET as string);
+
+  const cron = setInterval(() => {
+    stack.runCron().catch((error: unknown) => console.error(`cron failed: ${(error as Error).message}`));
+  }, CRON_INTERVAL_MS);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(cron);
+    console.log("\nStopping…");
+    await Promise.allSettled([stack.dispose(), argyle?.close()]);
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+
+  await printBanner(config, stack.url, argyle);
+}
+
+/** Points the local Argyle's webhooks at the receiver, as `npm run argyle -- webhooks create` would. */
+async function subscribe(argyle: LocalArgyleServer, receiverUrl: string, secret: string): Promise<void> {
+  const response = await fetch(`${argyle.url}/webhooks`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${btoa(`${argyle.credentials.keyId}:${argyle.credentials.keySecret}`)}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ name: "local-dev", url: `${receiverUrl}/webhooks/argyle`, secret, events: GIG_EVENT_NAMES }),
+  });
+  if (!response.ok)
+    throw new Error(`local Argyle refused the subscription: ${response.status} ${await response.text()}`);
+}
+
+async function printBanner(config: DevConfig, url: string, argyle: LocalArgyleServer | null): Promise<void> {
+  const secret = config.receiverVars.ARGYLE_WEBHOOK_SECRET as string;
+  const token = config.receiverVars.API_TOKEN as string;
+  const lines = [
+    "",
+    "Argyle gig mirror: running locally",
+    `  receiver        ${url}   (POST /webhooks/argyle, GET /v2/gigs, /api/*, /health)`,
+    `  Argyle API      ${config.consumerVars.ARGYLE_API_URL ?? "https://api.argyle.com/v2"}${argyle ? "   (local Argyle)" : ""}`,
+    `  webhook secret  ${secret}`,
+    `  API token       ${token}`,
+    `  database        ${path.relative(ROOT, DATA_DIR)} (npm run dev -- --fresh starts empty)`,
+    "",
+  ];
+  if (argyle) {
+    const account = argyle.store.accounts()[0];
+    const ids = account
+      ? argyle.store
+          .gigsOf(account.id)
+          .slice(0, 2)
+          .map((g) => String(g.id))
+      : [];
+    if (account && ids.length > 0) {
+      const body = JSON.stringify({
+        event: "gigs.updated",
+        name: "local-dev",
+        data: { ...argyle.store.availability(account.id), updated_count: ids.length, updated_gigs: ids },
+      });
+      lines.push(
+        "Send a signed webhook:",
+        `  curl -i ${url}/webhooks/argyle -H 'Content-Type: application/json' \\`,
+        `    -H 'X-Argyle-Signature: ${await signBody(secret, body)}' \\`,
+        `    --data-binary '${body}'`,
+        "Read the gig back once stored:",
+        `  curl -H 'Authorization: Bearer ${token}' ${url}/v2/gigs/${ids[0]}`,
+        "Or let the local Argyle change gigs and send the webhook itself:",
+        `  curl -X POST ${argyle.origin}/_local/mutate -H 'Content-Type: application/json' -d '{"action":"update","count":3}'`,
+        "Or: npm run send -- gigs.updated",
+        "",
+      );
+    }
+  }
+  lines.push("Ctrl-C stops everything.", "");
+  console.log(lines.join("\n"));
+}
+
+await main();
