@@ -81,6 +81,17 @@ async function main(): Promise<void> {
   await printBanner(config, stack.url, argyle);
 }
 
+/** An account of the local Argyle and two of its gigs, for the sample webhook. */
+function localSample(argyle: LocalArgyleServer): { account: string; user: string; ids: string[] } | null {
+  const account = argyle.store.accounts()[0];
+  if (!account) return null;
+  const ids = argyle.store
+    .gigsOf(account.id)
+    .slice(0, 2)
+    .map((g) => String(g.id));
+  return ids.length > 0 ? { account: account.id, user: account.user, ids } : null;
+}
+
 /** Points the local Argyle's webhooks at the receiver, as `npm run argyle -- webhooks create` would. */
 async function subscribe(argyle: LocalArgyleServer, receiverUrl: string, secret: string): Promise<void> {
   const response = await fetch(`${argyle.url}/webhooks`, {
@@ -108,34 +119,38 @@ async function printBanner(config: DevConfig, url: string, argyle: LocalArgyleSe
     `  database        ${path.relative(ROOT, DATA_DIR)} (npm run dev -- --fresh starts empty)`,
     "",
   ];
+  const sample = argyle ? localSample(argyle) : null;
+  // Without the local Argyle, a documented example: it is signed and accepted, and the consumer
+  // then asks your Argyle for these (made-up) gigs.
+  const account = sample?.account ?? "0187c66e-e7e5-811c-b006-2232f00f426a";
+  const ids = sample?.ids ?? ["0187b43a-35fa-56e2-1a95-f7e4232a4b3a", "0187dbfa-6f5e-a33a-af26-7e12ff408fea"];
+  const body = JSON.stringify({
+    event: "gigs.updated",
+    name: "local-dev",
+    data: {
+      account,
+      user: sample?.user ?? "018051aa-f7a9-a0db-2f38-6cfa325e9d69",
+      available_count: ids.length,
+      updated_count: ids.length,
+      updated_gigs: ids,
+    },
+  });
+  lines.push(
+    "Send a signed webhook:",
+    `  curl -i ${url}/webhooks/argyle -H 'Content-Type: application/json' \\`,
+    `    -H 'X-Argyle-Signature: ${await signBody(secret, body)}' \\`,
+    `    --data-binary '${body}'`,
+    "Read the gig back once stored:",
+    `  curl -H 'Authorization: Bearer ${token}' ${url}/v2/gigs/${ids[0]}`,
+  );
   if (argyle) {
-    const account = argyle.store.accounts()[0];
-    const ids = account
-      ? argyle.store
-          .gigsOf(account.id)
-          .slice(0, 2)
-          .map((g) => String(g.id))
-      : [];
-    if (account && ids.length > 0) {
-      const body = JSON.stringify({
-        event: "gigs.updated",
-        name: "local-dev",
-        data: { ...argyle.store.availability(account.id), updated_count: ids.length, updated_gigs: ids },
-      });
-      lines.push(
-        "Send a signed webhook:",
-        `  curl -i ${url}/webhooks/argyle -H 'Content-Type: application/json' \\`,
-        `    -H 'X-Argyle-Signature: ${await signBody(secret, body)}' \\`,
-        `    --data-binary '${body}'`,
-        "Read the gig back once stored:",
-        `  curl -H 'Authorization: Bearer ${token}' ${url}/v2/gigs/${ids[0]}`,
-        "Or let the local Argyle change gigs and send the webhook itself:",
-        `  curl -X POST ${argyle.origin}/_local/mutate -H 'Content-Type: application/json' -d '{"action":"update","count":3}'`,
-        "Or: npm run send -- gigs.updated",
-        "",
-      );
-    }
+    lines.push(
+      "Or let the local Argyle change gigs and send the webhook itself:",
+      `  curl -X POST ${argyle.origin}/_local/mutate -H 'Content-Type: application/json' -d '{"action":"update","count":3}'`,
+      "Or: npm run send -- gigs.updated",
+    );
   }
+  lines.push("");
   lines.push("Ctrl-C stops everything.", "");
   console.log(lines.join("\n"));
 }
