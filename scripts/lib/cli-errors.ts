@@ -35,3 +35,15 @@ export function describeFetchError(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A `UsageError` from `parseArgs`'s error. Node appends advice about `--` to unknown options,
+ * which only confuses here: no command takes positionals that start with a dash.
+ */
+export function argsError(error: unknown, hint?: string): UsageError {
+  const message = (error instanceof Error ? error.message : String(error)).replace(
+    /\. To specify a positional.*$/s,
+    "",
+  );
+  return new UsageError(hint ? `${message} (${hint})` : message);
+}

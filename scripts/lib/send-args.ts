@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { isArgyleId } from "../../src/shared/ids.ts";
 import { type Env, envValue, LOCAL_DEFAULTS, localArgyleOrigin, localReceiverUrl } from "./cli-env.ts";
-import { UsageError } from "./cli-errors.ts";
+import { argsError, UsageError } from "./cli-errors.ts";
 
 /** The five gig events, and one other event to show how the receiver files non-gig events. */
 export const SEND_EVENTS = [
@@ -143,8 +143,7 @@ function parseCommandLine(argv: readonly string[]) {
       },
     });
   } catch (error) {
-    // parseArgs names the offending option; its error codes are not for users.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw argsError(error);
   }
 }
 
