@@ -1,0 +1,39 @@
+/**
+ * `npm run deploy [-- --env staging|production] [--dry-run]`: remote D1 migrations, then the
+ * consumer, then the receiver (see scripts/lib/deploy-plan.ts for why in that order). Each step
+ * runs `wrangler` from PATH (npm run puts node_modules/.bin first) with its output shown as is;
+ * the first failure stops the deploy.
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { EXIT_OK, EXIT_USAGE, UsageError } from "./lib/cli-errors.ts";
+import { processIo } from "./lib/cli-io.ts";
+import { DEPLOY_USAGE, type DeployCommand, deployPlan, parseDeployArgs } from "./lib/deploy-plan.ts";
+import { runDeploySteps } from "./lib/deploy-run.ts";
+
+/** The project root, where the wrangler configs are (wherever npm run was started from). */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+let command: DeployCommand;
+try {
+  command = parseDeployArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`deploy: ${error.message}\n\n${DEPLOY_USAGE}`);
+  process.exit(EXIT_USAGE);
+}
+if (command.kind === "help") {
+  console.log(DEPLOY_USAGE);
+  process.exit(EXIT_OK);
+}
+
+const { env, dryRun } = command.options;
+const code = runDeploySteps(
+  deployPlan(command.options),
+  (step) => spawnSync(step.command, step.args, { cwd: ROOT, stdio: "inherit", shell: false }),
+  processIo(),
+);
+if (code === EXIT_OK) console.log(dryRun ? "dry run complete: both Workers build" : `deployed to ${env}`);
+process.exitCode = code;

@@ -1,0 +1,36 @@
+/**
+ * Defaults and environment lookups the command-line tools share: where `npm run dev` listens and
+ * which dev secrets it runs with, each overridable under the names the Workers use.
+ * @module
+ */
+
+/**
+ * `npm run dev`'s defaults, the same values as `DEV_DEFAULTS` in scripts/lib/dev-config.ts
+ * (kept here too until that file is merged; then import them from there).
+ */
+export const LOCAL_DEFAULTS = {
+  PORT: "8787",
+  LOCAL_ARGYLE_PORT: "8788",
+  ARGYLE_WEBHOOK_SECRET: "dev-webhook-secret",
+  API_TOKEN: "dev-api-token",
+  ARGYLE_API_KEY_ID: "local-key-id",
+  ARGYLE_API_KEY_SECRET: "local-key-secret",
+} as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A variable's value; empty counts as unset, as `npm run dev` treats it. */
+export function envValue(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** The local Argyle's origin (its API is under /v2, its control API under /_local). */
+export function localArgyleOrigin(env: Env): string {
+  return `http://127.0.0.1:${envValue(env, "LOCAL_ARGYLE_PORT") ?? LOCAL_DEFAULTS.LOCAL_ARGYLE_PORT}`;
+}
+
+/** The local receiver's webhook URL. */
+export function localReceiverUrl(env: Env): string {
+  return `http://127.0.0.1:${envValue(env, "PORT") ?? LOCAL_DEFAULTS.PORT}/webhooks/argyle`;
+}

@@ -1,0 +1,93 @@
+/**
+ * `npm run deploy`: the commands, in order. Remote D1 migrations first (new code may need new
+ * columns; the old code ignores them), then the consumer, then the receiver, so the queue has
+ * its consumer before the receiver starts filling it.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { argsError, UsageError } from "./cli-errors.ts";
+
+export const DEPLOY_ENVS = ["staging", "production"] as const;
+export type DeployEnv = (typeof DEPLOY_ENVS)[number];
+
+export interface DeployOptions {
+  env: DeployEnv;
+  dryRun: boolean;
+}
+
+export type DeployCommand = { kind: "help" } | { kind: "deploy"; options: DeployOptions };
+
+export interface DeployStep {
+  /** What the step does, for the log. */
+  label: string;
+  command: "wrangler";
+  args: string[];
+  /** Printed but not run (the remote migration of a dry run). */
+  skip: boolean;
+}
+
+export const DEPLOY_USAGE = `usage: npm run deploy [-- --env staging|production] [--dry-run]
+
+Deploys both Workers to one environment (default production), stopping at the first failure:
+  1. wrangler d1 migrations apply DB --remote --config wrangler.toml --env E
+  2. wrangler deploy --config wrangler.consumer.toml --env E
+  3. wrangler deploy --config wrangler.toml --env E
+--dry-run builds both Workers with wrangler deploy --dry-run and only prints the migration step.`;
+
+export function parseDeployArgs(argv: readonly string[]): DeployCommand {
+  let values: { env?: string; "dry-run"?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        env: { type: "string" },
+        "dry-run": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw argsError(error);
+  }
+  if (values.help) return { kind: "help" };
+  const env = values.env ?? "production";
+  if (!isDeployEnv(env)) throw new UsageError(`--env must be ${DEPLOY_ENVS.join(" or ")}, got "${env}"`);
+  return { kind: "deploy", options: { env, dryRun: values["dry-run"] === true } };
+}
+
+/** The steps of a deploy, in the order they must run. */
+export function deployPlan({ env, dryRun }: DeployOptions): DeployStep[] {
+  const envArgs = ["--env", env];
+  const dry = dryRun ? ["--dry-run"] : [];
+  return [
+    {
+      label: `apply D1 migrations to the ${env} database`,
+      command: "wrangler",
+      args: ["d1", "migrations", "apply", "DB", "--remote", "--config", "wrangler.toml", ...envArgs],
+      // A dry run must not touch the remote database; wrangler has no dry run for migrations.
+      skip: dryRun,
+    },
+    {
+      label: `deploy the consumer to ${env}`,
+      command: "wrangler",
+      args: ["deploy", "--config", "wrangler.consumer.toml", ...envArgs, ...dry],
+      skip: false,
+    },
+    {
+      label: `deploy the receiver to ${env}`,
+      command: "wrangler",
+      args: ["deploy", "--config", "wrangler.toml", ...envArgs, ...dry],
+      skip: false,
+    },
+  ];
+}
+
+/** A step as a shell-style line, for the log. */
+export function formatStep(step: DeployStep): string {
+  return [step.command, ...step.args].join(" ");
+}
+
+function isDeployEnv(value: string): value is DeployEnv {
+  return (DEPLOY_ENVS as readonly string[]).includes(value);
+}
