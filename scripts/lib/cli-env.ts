@@ -4,18 +4,10 @@
  * @module
  */
 
-/**
- * `npm run dev`'s defaults, the same values as `DEV_DEFAULTS` in scripts/lib/dev-config.ts
- * (kept here too until that file is merged; then import them from there).
- */
-export const LOCAL_DEFAULTS = {
-  PORT: "8787",
-  LOCAL_ARGYLE_PORT: "8788",
-  ARGYLE_WEBHOOK_SECRET: "dev-webhook-secret",
-  API_TOKEN: "dev-api-token",
-  ARGYLE_API_KEY_ID: "local-key-id",
-  ARGYLE_API_KEY_SECRET: "local-key-secret",
-} as const;
+import { DEV_DEFAULTS } from "./dev-config.ts";
+
+/** `npm run dev`'s defaults: the tools talk to it unless told otherwise. */
+export const LOCAL_DEFAULTS = DEV_DEFAULTS;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
