@@ -71,8 +71,9 @@ export async function commit(
     touchAccountStatement(ctx.db, {
       account: job.account,
       user: job.user,
-      availableCount: job.available_count,
-      webhookAt: job.received_at,
+      // Cron and redrive jobs carry no news from Argyle about the account.
+      availableCount: job.origin === "webhook" ? job.available_count : null,
+      webhookAt: job.origin === "webhook" ? job.received_at : null,
       fetchedAt: argyleAnswered ? nowIso : null,
       error: failed ? `${failed.reason}: ${failed.error}` : null,
     }),

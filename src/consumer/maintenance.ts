@@ -83,6 +83,7 @@ async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number): Promise<
     kind: "backfill",
     job_id: `${a.backfill_pass}~cron-${nowMs}`,
     event_id: "cron",
+    origin: "cron",
     account: a.id,
     user: a.user,
     received_at: receivedAt,

@@ -30,6 +30,12 @@ const jobBase = {
   /** When the webhook arrived: a gig fetched after this is fresh enough to skip. */
   received_at: IsoTime,
   available_count: v.optional(v.nullable(v.number())),
+  /**
+   * What queued the work: a webhook, the cron (reviving a stalled backfill) or an operator's
+   * redrive. Only webhooks speak for Argyle's account state (`available_count`, last webhook).
+   * Optional so messages from before this field still parse.
+   */
+  origin: v.optional(v.picklist(["webhook", "cron", "redrive"]), "webhook"),
 };
 
 /** Fetch these gigs by ID; a 404 tombstones the gig. */
@@ -99,6 +105,7 @@ export function planJobs(gigEvent: GigEvent, origin: JobOrigin): Job[] {
     user: data.user,
     received_at: origin.receivedAt,
     available_count: data.available_count,
+    origin: "webhook",
   } as const;
   const jobId = (n: number) => `${origin.eventId}:${n}`;
   switch (gigEvent.event) {

@@ -43,6 +43,7 @@ export async function redriveFailure(deps: IngestDeps, id: string, now: Date = n
     ...parsed.output,
     job_id: redriveJobId(parsed.output.job_id, now.getTime()),
     received_at: redrivenAt,
+    origin: "redrive",
   };
   try {
     await sendJobs(deps.jobs, [job]);

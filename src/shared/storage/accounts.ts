@@ -8,8 +8,8 @@ export interface AccountTouch {
   account: string;
   user: string | null;
   availableCount: number | null | undefined;
-  /** received_at of the webhook behind the job. */
-  webhookAt: string;
+  /** received_at of the webhook behind the job; null when no webhook is behind it. */
+  webhookAt: string | null;
   /** Set when Argyle answered successfully during the job. */
   fetchedAt: string | null;
   /** Set when the job failed; cleared by the next success. */
@@ -27,7 +27,8 @@ export function touchAccountStatement(db: D1Database, t: AccountTouch): D1Prepar
          available_count = CASE WHEN excluded.available_count IS NOT NULL
            AND excluded.last_webhook_at >= COALESCE(accounts.last_webhook_at, '')
            THEN excluded.available_count ELSE accounts.available_count END,
-         last_webhook_at = MAX(excluded.last_webhook_at, COALESCE(accounts.last_webhook_at, '')),
+         last_webhook_at = CASE WHEN excluded.last_webhook_at IS NULL THEN accounts.last_webhook_at
+           ELSE MAX(excluded.last_webhook_at, COALESCE(accounts.last_webhook_at, '')) END,
          last_fetch_at = COALESCE(excluded.last_fetch_at, accounts.last_fetch_at),
          last_error = CASE WHEN excluded.last_error IS NOT NULL THEN excluded.last_error
            WHEN excluded.last_fetch_at IS NOT NULL THEN NULL ELSE accounts.last_error END,

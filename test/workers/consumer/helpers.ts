@@ -128,6 +128,7 @@ export function job<K extends Job["kind"]>(
     account: ACCOUNT_FALLBACK,
     user: null,
     received_at: new Date().toISOString(),
+    origin: "webhook",
     ...(kind === "list_window" || kind === "backfill" ? { cursor: null } : {}),
     ...(kind === "backfill" ? { pass: null } : {}),
     ...fields,

@@ -173,6 +173,20 @@ describe("fetch_gigs", () => {
   });
 });
 
+describe("account state", () => {
+  it("only webhook-born jobs update Argyle's count and the last webhook time", async () => {
+    const ids = gigIdsOf(account, 1);
+    const webhookAt = new Date(Date.now() - 60_000).toISOString();
+    await runBatch([job("fetch_gigs", { account, user, ids, available_count: 30, received_at: webhookAt })]);
+    // A later redrive of older work carries a stale count: it must not roll the state back.
+    await runBatch([job("fetch_gigs", { account, user, ids, available_count: 5, origin: "redrive" })]);
+    const state = await env.DB.prepare("SELECT available_count, last_webhook_at FROM accounts WHERE id = ?")
+      .bind(account)
+      .first();
+    expect(state).toEqual({ available_count: 30, last_webhook_at: webhookAt });
+  });
+});
+
 describe("remove_gigs", () => {
   it("tombstones without fetching", async () => {
     const ids = gigIdsOf(account, 2);

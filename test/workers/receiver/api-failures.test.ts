@@ -105,9 +105,11 @@ describe("POST /api/failures/{id}/retry", () => {
     const [job, ...rest] = queue.jobs();
     expect(rest).toEqual([]);
     expect(parseJob(job).success).toBe(true);
-    const { job_id, received_at, ...work } = job as Job;
-    const { job_id: oldId, received_at: oldReceived, ...stored } = fetchJob();
+    const { job_id, received_at, origin, ...work } = job as Job;
+    const { job_id: oldId, received_at: oldReceived, origin: _oldOrigin, ...stored } = fetchJob();
     expect(work).toEqual(stored); // same kind, account, event, ids
+    // Marked as a redrive, so its stale available_count cannot roll the account's state back.
+    expect(origin).toBe("redrive");
     expect(job_id).toBe(body.job_id);
     expect(job_id).not.toBe(oldId);
     // Received "now", so the consumer's freshness check cannot skip gigs fetched since the failure.
