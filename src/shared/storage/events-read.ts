@@ -5,30 +5,12 @@
  */
 import type { EventListRequest } from "../ops-list-params.ts";
 import type { Issue } from "../webhook-schema.ts";
-import type { EventStatus } from "./events.ts";
+import type { EventRecord } from "./events.ts";
 import { type BoundQuery, fetchPage, idKeyset, Params, parseJsonColumn } from "./query.ts";
 
 /** An event row as the API shows it: every column, `issues` parsed. */
-export interface EventSummary {
-  id: string;
-  received_at: string;
-  event: string | null;
-  subscription: string | null;
-  account: string | null;
-  user: string | null;
-  status: EventStatus;
-  issues: Issue[] | null;
-  available_count: number | null;
-  item_count: number | null;
-  window_from: string | null;
-  window_to: string | null;
-  days_synced: number | null;
-  gig_ids: number;
-  jobs: number;
-  body_sha256: string;
-  body_bytes: number;
+export interface EventSummary extends EventRecord {
   duplicate_of: string | null;
-  replay_of: string | null;
   enqueued_at: string | null;
 }
 

@@ -5,21 +5,12 @@
  * @module
  */
 import type { FailureListRequest, FailureStatus } from "../ops-list-params.ts";
+import type { FailureRecord } from "./job-failures.ts";
 import { type BoundQuery, fetchPage, idKeyset, Params, parseJsonColumn } from "./query.ts";
 
 /** A failure as the API shows it: every column, `job` parsed. */
-export interface FailureSummary {
-  id: string;
-  created_at: string;
-  job_id: string;
-  kind: string;
-  account: string | null;
-  event_id: string | null;
+export interface FailureSummary extends Omit<FailureRecord, "job"> {
   job: unknown;
-  gig_ids: number;
-  reason: string;
-  attempts: number;
-  last_error: string | null;
   status: FailureStatus;
   redriven_at: string | null;
 }
