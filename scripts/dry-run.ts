@@ -1,6 +1,7 @@
 /**
  * `npm run dry-run`: bundles every Worker for every environment with `wrangler deploy --dry-run`
- * (no network, no account needed), so a config or build mistake fails CI, not a deploy.
+ * (no network, no account needed), so a config or build mistake fails CI, not a deploy. Any
+ * wrangler warning counts as a failure: warnings here are config mistakes.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -14,21 +15,13 @@ for (const config of CONFIGS) {
   const envs = [...readFileSync(path.join(ROOT, config), "utf8").matchAll(/^\[env\.([\w-]+)\]$/gm)].map((m) => m[1]);
   for (const env of [undefined, ...envs]) {
     const label = `${config}${env ? ` --env ${env}` : ""}`;
-    const args = [
-      "deploy",
-      "--dry-run",
-      "--config",
-      config,
-      "--outdir",
-      path.join("dist", path.basename(config, ".toml"), env ?? "dev"),
-    ];
-    if (env) args.push("--env", env);
+    const outdir = path.join("dist", path.basename(config, ".toml"), env ?? "top-level");
+    // `--env=` names the top-level environment explicitly, as wrangler asks once envs exist.
+    const args = ["deploy", "--dry-run", "--config", config, "--outdir", outdir, `--env=${env ?? ""}`];
     const result = spawnSync("wrangler", args, { cwd: ROOT, encoding: "utf8", shell: false });
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
     const output = `${result.stdout}${result.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
-    const ok =
-      result.status === 0 &&
-      !/\[WARNING\]|\[ERROR\]/.test(output.replace(/Multiple environments are defined[^\n]*/g, ""));
+    const ok = result.status === 0 && !/\[WARNING\]|\[ERROR\]/.test(output);
     console.log(`${ok ? "ok  " : "FAIL"} ${label}`);
     if (!ok) {
       failed++;
