@@ -31,7 +31,7 @@ export const PLANS: readonly Plan[] = [
   },
 ];
 
-export const WEBHOOK_SECRET = "bench-webhook-secret";
+const WEBHOOK_SECRET = "bench-webhook-secret";
 const JOBS_QUEUE = "argyle-gig-jobs";
 const FLOOR_PATH = "/__bench/argyle-floor";
 

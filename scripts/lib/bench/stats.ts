@@ -19,10 +19,6 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
-export function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
-}
-
 /** a / b, or NaN when b is 0 (a ratio against nothing says nothing). */
 export function ratio(a: number, b: number): number {
   return b === 0 ? Number.NaN : a / b;
