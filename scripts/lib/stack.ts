@@ -28,6 +28,28 @@ export interface StackOptions {
   queueOverrides?: Record<string, QueueConsumerOptions>;
   /** Every log line the Workers write (structured JSON lines, mostly). */
   onLog?: (level: string, message: string) => void;
+  /**
+   * False leaves the consumer Worker out, so nothing takes jobs off the queue (the local queue
+   * then drops what is sent to it, as a queue without a consumer does). Default true.
+   */
+  consumer?: boolean;
+  /** More Workers in the same runtime, e.g. benchmark baselines. */
+  extraWorkers?: ExtraWorker[];
+  /** Entry files bundled instead of src/receiver/index.ts and src/consumer/index.ts, e.g. wrappers metering them. */
+  entries?: { receiver?: string; consumer?: string };
+}
+
+/**
+ * A Worker run beside the receiver, configured like it (compatibility, D1, queue producer) and
+ * reached through its URL on `routes`, e.g. "*" + "/__bench/noop*" (any host, that path).
+ */
+export interface ExtraWorker {
+  name: string;
+  /** An ES module, e.g. from `bundleWorker`. */
+  script: string;
+  routes: string[];
+  /** Vars on top of the receiver's D1 and queue bindings. */
+  bindings?: Record<string, unknown>;
 }
 
 export interface Stack {
@@ -42,8 +64,8 @@ export interface Stack {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const [receiverScript, consumerScript] = await Promise.all([
-    bundleWorker(path.join(ROOT, "src/receiver/index.ts")),
-    bundleWorker(path.join(ROOT, "src/consumer/index.ts")),
+    bundleWorker(options.entries?.receiver ?? path.join(ROOT, "src/receiver/index.ts")),
+    bundleWorker(options.entries?.consumer ?? path.join(ROOT, "src/consumer/index.ts")),
   ]);
   const receiver = workerOptions("wrangler.toml");
   const consumer = workerOptions("wrangler.consumer.toml");
@@ -73,7 +95,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // Dispatching scheduled() from Node needs this flag; it only exists locally.
         compatibilityFlags: [...consumer.compatibilityFlags, "service_binding_extra_handlers"],
       },
-    ],
+      // The receiver's settings (compatibility, D1, queue) with the extra Worker's own code and vars.
+      ...(options.extraWorkers ?? []).map((extra) => ({
+        ...receiver,
+        name: extra.name,
+        modules: [{ type: "ESModule" as const, path: `${extra.name}.js`, contents: extra.script }],
+        routes: extra.routes,
+        bindings: extra.bindings ?? {},
+      })),
+    ].filter((worker) => options.consumer !== false || worker.name !== "consumer"),
   };
   const mf = new Miniflare({
     ...convertV4MiniflareOptions(v4 as Parameters<typeof convertV4MiniflareOptions>[0]),
@@ -86,12 +116,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const url = await mf.ready;
   const db = await mf.getD1Database("DB", "receiver");
   await applyMigrations(db, path.join(ROOT, "migrations"));
-  const consumerWorker = await mf.getWorker("consumer");
+  const consumerWorker = options.consumer === false ? null : await mf.getWorker("consumer");
   return {
     url: url.origin,
     mf,
     db,
     runCron: async () => {
+      if (!consumerWorker) throw new Error("this stack runs without the consumer");
       await consumerWorker.scheduled({ scheduledTime: new Date(), cron: "*/5 * * * *" });
     },
     dispose: () => mf.dispose(),

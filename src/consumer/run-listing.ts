@@ -130,7 +130,12 @@ async function walk<J extends ListWindowJob | BackfillJob>(
     const { gigs, next } = result.value;
     // Fetch the next page while this one is written: the walk is bound by Argyle's latency.
     const prefetch = next !== null && ctx.budget.take(PAGE_COST);
-    if (prefetch) inflight = fetchPage(next);
+    if (prefetch) {
+      inflight = fetchPage(next);
+      // The request goes out only when this turn of the event loop ends. Yield first, so it is
+      // on its way while this page's write is built and sent, instead of queued behind them.
+      await yieldToRuntime();
+    }
     const writes = [
       ...upsertGigStatements(
         ctx.db,
@@ -176,6 +181,10 @@ function failureOutcome(
     deadLetter: { job: { ...job, cursor, job_id: `${job.job_id}~dead` }, reason: error.kind, error: error.message },
     stats,
   };
+}
+
+function yieldToRuntime(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function asArgyleError(error: unknown): ArgyleError {

@@ -12,10 +12,13 @@ export const JOB_VERSION = 1;
 
 /**
  * Gig IDs per fetch/remove message. Sized so one message fits one consumer invocation on the
- * Workers Free plan (50 subrequests): 40 fetches + a freshness read + one batched write + a
- * continuation send, with headroom. Per 1,000 updated gigs that is 25 messages.
+ * Workers Free plan (50 subrequests): 42 fetches + a freshness read + one batched write, with
+ * the batch's continuation and dead-letter sends held back. 42 is a multiple of the six
+ * connections an invocation may hold (ARGYLE_MAX_CONCURRENCY's default): with 40, the seventh
+ * round of requests ran on four of them, so every message left two idle (BENCHMARKS.md, per-ID
+ * fetch). Per 1,000 updated gigs that is 24 messages.
  */
-export const IDS_PER_JOB = 40;
+export const IDS_PER_JOB = 42;
 
 const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 
