@@ -7,7 +7,12 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import {
+  convertV4MiniflareOptions,
+  type Request as MfRequest,
+  type Response as MfResponse,
+  Miniflare,
+} from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { bundleWorker } from "./bundle.ts";
 import { applyMigrations, type LocalD1 } from "./migrations.ts";
@@ -28,6 +33,13 @@ export interface StackOptions {
   queueOverrides?: Record<string, QueueConsumerOptions>;
   /** Every log line the Workers write (structured JSON lines, mostly). */
   onLog?: (level: string, message: string) => void;
+  /**
+   * Test-only: entry modules bundled instead of src/receiver/index.ts and src/consumer/index.ts,
+   * e.g. the reliability suites' wrappers that hand the real Workers fault-injecting bindings.
+   */
+  entries?: { receiver?: string; consumer?: string };
+  /** Test-only: service bindings added to both Workers, answered by functions in this process. */
+  serviceBindings?: Record<string, (request: MfRequest) => Promise<MfResponse>>;
 }
 
 export interface Stack {
@@ -35,15 +47,15 @@ export interface Stack {
   url: string;
   mf: Miniflare;
   db: LocalD1;
-  /** Runs the consumer's cron handler now, as the platform would on schedule. */
-  runCron(): Promise<void>;
+  /** Runs the consumer's cron handler now (or as if at `scheduledTime`), as the platform would on schedule. */
+  runCron(scheduledTime?: Date): Promise<void>;
   dispose(): Promise<void>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const [receiverScript, consumerScript] = await Promise.all([
-    bundleWorker(path.join(ROOT, "src/receiver/index.ts")),
-    bundleWorker(path.join(ROOT, "src/consumer/index.ts")),
+    bundleWorker(options.entries?.receiver ?? path.join(ROOT, "src/receiver/index.ts")),
+    bundleWorker(options.entries?.consumer ?? path.join(ROOT, "src/consumer/index.ts")),
   ]);
   const receiver = workerOptions("wrangler.toml");
   const consumer = workerOptions("wrangler.consumer.toml");
@@ -61,12 +73,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         name: "receiver",
         modules: [{ type: "ESModule" as const, path: "receiver.js", contents: receiverScript }],
         bindings: { ...receiver.bindings, ...options.receiverVars },
+        serviceBindings: { ...receiver.serviceBindings, ...options.serviceBindings },
       },
       {
         ...consumer,
         name: "consumer",
         modules: [{ type: "ESModule" as const, path: "consumer.js", contents: consumerScript }],
         bindings: { ...consumer.bindings, ...options.consumerVars },
+        serviceBindings: { ...consumer.serviceBindings, ...options.serviceBindings },
         queueConsumers,
         // The platform fires crons; locally `runCron()` (or the dev runner's timer) does.
         cronTriggers: [],
@@ -91,8 +105,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     url: url.origin,
     mf,
     db,
-    runCron: async () => {
-      await consumerWorker.scheduled({ scheduledTime: new Date(), cron: "*/5 * * * *" });
+    runCron: async (scheduledTime = new Date()) => {
+      await consumerWorker.scheduled({ scheduledTime, cron: "*/5 * * * *" });
     },
     dispose: () => mf.dispose(),
   };
@@ -111,6 +125,7 @@ function workerOptions(configFile: string) {
   return {
     ...options,
     bindings: (options.bindings ?? {}) as Record<string, unknown>,
+    serviceBindings: (options.serviceBindings ?? {}) as Record<string, unknown>,
     queueConsumers: (options.queueConsumers ?? {}) as Record<string, QueueConsumerOptions>,
     compatibilityFlags: (options.compatibilityFlags ?? []) as string[],
   };
