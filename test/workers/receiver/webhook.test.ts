@@ -373,6 +373,28 @@ describe("infrastructure faults", () => {
     expect(await countRows("events")).toBe(0);
   });
 
+  it("undoes a D1 write whose answer was lost, so the redelivery is not filed as a duplicate", async () => {
+    // Found by the reliability suite (ingest-d1-fails): D1 committed the event, then the Worker
+    // saw an error. The 503 made Argyle redeliver, and the redelivery pointed at a phantom row.
+    const queue = spyOnQueue();
+    const batch = env.DB.batch.bind(env.DB);
+    vi.spyOn(env.DB, "batch").mockImplementationOnce(async (statements) => {
+      await batch(statements);
+      throw new Error("D1_ERROR: Network connection lost.");
+    });
+    const body = JSON.stringify(updated);
+    const res = await postWebhook(body);
+    expect(res.status).toBe(503);
+    expect(await countRows("events")).toBe(0);
+    expect(await countRows("event_bodies")).toBe(0);
+    expect(queue.spy).not.toHaveBeenCalled();
+
+    const retry = await postWebhook(body);
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toEqual({ status: "accepted", id: expect.any(String) });
+    expect(await countRows("events")).toBe(1);
+  });
+
   it("answers 503 when the queue fails and leaves no event behind, so the redelivery is clean", async () => {
     const send = vi.spyOn(env.JOBS, "sendBatch").mockRejectedValueOnce(new Error("Queue send failed"));
     const body = JSON.stringify(updated);
