@@ -45,14 +45,16 @@ export function attemptEffect(status: number, calls: readonly string[]): Attempt
   let explained = false;
   let faulted = false;
   for (const call of calls) {
-    const [binding, action, verb] = call.split(":");
+    const [binding, action, effects = ""] = call.split(":");
     if (action !== "pass") faulted = true;
     if (binding !== "DB.batch") continue;
+    const inserts = effects.split("+").includes("insert-events");
+    const deletes = effects.split("+").includes("delete-events");
     // Both failure paths roll back; only a rollback that itself failed may leave a row.
-    if (verb === "delete" && action === "fail") explained = true;
+    if (deletes && action === "fail") explained = true;
     if (action !== "pass" && action !== "fail-after") continue;
-    if (verb === "insert") row = true;
-    if (verb === "delete") row = false;
+    if (inserts) row = true;
+    if (deletes) row = false;
   }
   return { row: status === 202 || row, explained: status === 202 || explained, faulted };
 }

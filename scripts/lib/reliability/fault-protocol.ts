@@ -19,6 +19,8 @@ export interface BindingOp {
   method: string;
   /** The first statement's SQL, whitespace collapsed, cut to 100 characters; null for queues. */
   sql: string | null;
+  /** What each statement does, as `verb-table` (`insert-events`, `delete-events`, `select`…); `send` for queues. */
+  effects: string[];
   /** Statements in a D1 batch, or messages in a send. */
   size: number;
   /** One request or one queue batch: ops of one invocation share it. */
@@ -77,8 +79,8 @@ export interface BatchSettings {
 
 /**
  * Header on the test build's responses listing every binding call made before answering, in order,
- * as `binding.method:action:verb` (verb: the SQL's first word, or `send`), e.g.
- * `DB.batch:pass:insert,JOBS.sendBatch:fail:send,DB.batch:pass:delete`. A test can tell from it an
- * injected 503 from a real one, and whether the attempt left an event row behind.
+ * as `binding.method:action:effects` (see `BindingOp.effects`, joined by `+`), e.g.
+ * `DB.batch:pass:insert-event_bodies+insert-events,JOBS.sendBatch:fail:send,…`. A test can tell
+ * from it an injected 503 from a real one, and whether the attempt left an event row behind.
  */
 export const BINDING_CALLS_HEADER = "x-binding-calls";

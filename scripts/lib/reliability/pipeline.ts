@@ -71,7 +71,7 @@ export interface Delivery {
   status: number;
   /** HTTP attempts: 1 + redeliveries. */
   attempts: number;
-  /** Each attempt's binding calls (`binding.method:action:verb`), from the test build's header. */
+  /** Each attempt's binding calls (`binding.method:action:effects`), from the test build's header. */
   calls: string[][];
   /** The event id of the 202, and what it was a duplicate of. */
   eventId: string | null;

@@ -25,7 +25,7 @@ export function faultyD1(db: D1Database, invocation: Invocation): D1Database {
         if (typeof prop === "string" && STATEMENT_METHODS.has(prop)) {
           const method = prop as "first" | "all" | "run" | "raw";
           return (...args: unknown[]) =>
-            invocation.guard({ binding: "DB", method, sql: shortSql(sql), size: 1, messages: [] }, () =>
+            invocation.guard({ binding: "DB", method, ...describeSql([sql]), size: 1, messages: [] }, () =>
               (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args),
             );
         }
@@ -42,16 +42,16 @@ export function faultyD1(db: D1Database, invocation: Invocation): D1Database {
       if (prop === "prepare") return (sql: string) => wrapStatement(target.prepare(sql), sql);
       if (prop === "batch") {
         return (statements: D1PreparedStatement[]) => {
-          const first = statements[0];
-          const sql = first ? shortSql(sqlOf.get(first) ?? "") : null;
-          return invocation.guard({ binding: "DB", method: "batch", sql, size: statements.length, messages: [] }, () =>
-            target.batch(statements.map((s) => originals.get(s) ?? s)),
+          const sqls = statements.map((s) => sqlOf.get(s) ?? "");
+          return invocation.guard(
+            { binding: "DB", method: "batch", ...describeSql(sqls), size: statements.length, messages: [] },
+            () => target.batch(statements.map((s) => originals.get(s) ?? s)),
           );
         };
       }
       if (prop === "exec") {
         return (sql: string) =>
-          invocation.guard({ binding: "DB", method: "exec", sql: shortSql(sql), size: 1, messages: [] }, () =>
+          invocation.guard({ binding: "DB", method: "exec", ...describeSql([sql]), size: 1, messages: [] }, () =>
             target.exec(sql),
           );
       }
@@ -71,7 +71,7 @@ export function faultyQueue<T>(queue: Queue<T>, binding: string, invocation: Inv
         return (body: T, options?: QueueSendOptions) => {
           const messages = [describeJob(body)];
           return invocation.guard(
-            { binding, method: "send", sql: null, size: 1, messages },
+            { binding, method: "send", sql: null, effects: ["send"], size: 1, messages },
             () => target.send(body, options),
             lost(messages),
           );
@@ -82,7 +82,7 @@ export function faultyQueue<T>(queue: Queue<T>, binding: string, invocation: Inv
           const list = [...batch];
           const messages = list.map((m) => describeJob(m.body));
           return invocation.guard(
-            { binding, method: "sendBatch", sql: null, size: list.length, messages },
+            { binding, method: "sendBatch", sql: null, effects: ["send"], size: list.length, messages },
             () => target.sendBatch(list, options),
             lost(messages),
           );
@@ -105,8 +105,18 @@ export function describeJob(body: unknown): QueuedJob {
   };
 }
 
-function shortSql(sql: string): string {
-  return sql.replace(/\s+/g, " ").trim().slice(0, 100);
+/** The first statement's SQL (shortened) and what each statement does, as `verb-table`. */
+function describeSql(sqls: readonly string[]): { sql: string | null; effects: string[] } {
+  const first = sqls[0];
+  return {
+    sql: first === undefined ? null : first.replace(/\s+/g, " ").trim().slice(0, 100),
+    effects: sqls.map((sql) => {
+      const m = /^\s*(insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|select|with)\s+(\w+)?/i.exec(sql);
+      if (!m?.[1]) return "other";
+      const verb = (m[1].split(/\s+/)[0] ?? "").toLowerCase();
+      return verb === "select" || verb === "with" ? "select" : `${verb}-${(m[2] ?? "").toLowerCase()}`;
+    }),
+  };
 }
 
 /** A property of the real object, methods bound to it (platform objects keep private state). */

@@ -21,7 +21,7 @@ export class Invocation {
   #seq = 0;
   /** Set by a `crash` decision: nothing this invocation does afterwards takes effect. */
   crashed = false;
-  /** `binding.method:action:verb` of every call, in order (see BINDING_CALLS_HEADER). */
+  /** `binding.method:action:effects` of every call, in order (see BINDING_CALLS_HEADER). */
   readonly calls: string[] = [];
 
   constructor(worker: BindingOp["worker"], service: Fetcher) {
@@ -40,8 +40,7 @@ export class Invocation {
   ): Promise<T> {
     if (this.crashed) throw new SimulatedCrash();
     const action = await this.#decide({ ...op, worker: this.worker, invocation: this.id, seq: ++this.#seq });
-    const verb = op.sql === null ? "send" : (op.sql.split(" ", 1)[0] ?? "").toLowerCase();
-    this.calls.push(`${op.binding}.${op.method}:${action}:${verb}`);
+    this.calls.push(`${op.binding}.${op.method}:${action}:${op.effects.join("+")}`);
     switch (action) {
       case "fail":
         throw new Error(`injected fault: ${op.binding}.${op.method} failed`);
