@@ -119,7 +119,7 @@ export function renderReport(runs: readonly ScenarioRun[], env: Environment): st
     "- **Argyle**: the local Argyle's fault knobs (`src/local-argyle/faults.ts`), over real HTTP.",
     "- **Time compression**: the consumer asks for long retry delays (5 minutes after a 401, 60 s",
     "  when recording a failure fails); the test entry shortens queue delays to 2 s and records what",
-    "  was asked. Consumer settings: `RETRY_BASE_SECONDS=0`, `RETRY_MAX_SECONDS=1`, `ARGYLE_TIMEOUT_MS=400`.",
+    "  was asked. Consumer settings: `RETRY_BASE_SECONDS=0`, `RETRY_MAX_SECONDS=1`, `ARGYLE_TIMEOUT_MS=1500`.",
     "",
     "## Environment",
     "",

@@ -71,6 +71,7 @@ describe("every non-public route requires credentials, over HTTP on the running 
       { authorization: `Basic ${btoa("x:nope")}` },
     ];
     for (const headers of attempts) {
+      if (headers.authorization) p.logs.secret(headers.authorization);
       const res = await fetch(`${p.stack.url}${route}`, { method, headers });
       expect(res.status, `${method} ${route} with ${JSON.stringify(headers)}`).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
@@ -86,6 +87,13 @@ describe("every non-public route requires credentials, over HTTP on the running 
     expect((await fetch(url, { method: "POST", body, headers: token })).status).toBe(401);
     const signed = { "x-argyle-signature": sign(SECRETS.webhookSecret, body) };
     expect((await fetch(url, { method: "POST", body, headers: signed })).status).toBe(202);
+  });
+});
+
+describe("the logs of these requests", () => {
+  it("hold neither our secrets nor the credentials presented", () => {
+    expect(p.logs.lines.length).toBeGreaterThan(0);
+    expect(p.logs.leaks()).toEqual([]);
   });
 });
 
