@@ -106,8 +106,10 @@ async function runFuzz(ctx: ScenarioContext): Promise<ScenarioResult> {
       const injected = o.calls.some((c) => !c.includes(":pass:"));
       const what = `${o.request.kind} → ${o.status}`;
       if (o.status >= 500 && !injected) note(`5xx without an injected fault: ${what}`);
-      if (injected && o.status >= 500 && (o.status !== 503 || !o.retryAfter))
-        note(`injected fault not a 503 + Retry-After: ${what}`);
+      if (injected && o.status >= 500 && o.status !== 503) note(`injected fault answered other than 503: ${what}`);
+      // Argyle must be told when to deliver again (GET /health's 503 has no one to tell).
+      const webhook = o.request.method === "POST" && WEBHOOK_PATHS.has(o.request.path);
+      if (injected && webhook && o.status === 503 && !o.retryAfter) note(`webhook 503 without Retry-After: ${what}`);
       if (o.status === 202) {
         accepted++;
         if (!o.valid) note(`accepted without a valid signature: ${what}`);
