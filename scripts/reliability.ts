@@ -58,6 +58,12 @@ const totalMs = Math.round(performance.now() - started);
 if (!only || values.out) {
   const file = path.resolve(values.out ?? path.join(ROOT, "RELIABILITY.md"));
   writeFileSync(file, renderReport(runs, environment(totalMs)));
+  try {
+    // Biome formats Markdown too (aligned tables): write what `npm run lint` accepts.
+    execFileSync(path.join(ROOT, "node_modules", ".bin", "biome"), ["format", "--write", file], { stdio: "ignore" });
+  } catch {
+    // Outside the project (--out elsewhere) Biome declines: the report is still complete.
+  }
   console.log(`\nwrote ${path.relative(process.cwd(), file) || file}`);
 }
 const failed = runs.filter((r) => r.violations.length > 0 || r.lost > 0);

@@ -4,6 +4,7 @@
  * fast-check generates the histories from the scenario's seed and shrinks a failing one; the
  * shrunk counterexample is saved under test/node/pipeline/regressions/ and replayed from then on.
  * One pipeline serves every run; each run takes fresh accounts, so runs cannot disturb each other.
+ * RELIABILITY_DEBUG=1 prints every history run and its time.
  * @module
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
@@ -78,8 +79,20 @@ export class HistoryBench {
   readonly p: Pipeline;
   readonly #pool: string[];
   readonly #seed: number;
-  readonly totals = { runs: 0, deliveries: 0, redeliveries: 0, events: 0, eventsExpected: 0, gigs: 0 };
-  readonly totalsMore = { stored: 0, removed: 0, tombstoned: 0, lost: 0, excess: 0 };
+  /** Sums over every run so far, for the scenario's row. */
+  readonly #totals = {
+    runs: 0,
+    deliveries: 0,
+    redeliveries: 0,
+    events: 0,
+    eventsExpected: 0,
+    gigs: 0,
+    stored: 0,
+    removed: 0,
+    tombstoned: 0,
+    lost: 0,
+    excess: 0,
+  };
 
   private constructor(p: Pipeline, seed: number) {
     this.p = p;
@@ -204,17 +217,18 @@ export class HistoryBench {
   }
 
   #count(o: RunOutcome): void {
-    this.totals.runs++;
-    this.totals.deliveries += o.deliveries;
-    this.totals.redeliveries += o.redeliveries;
-    this.totals.events += o.events.recorded;
-    this.totals.eventsExpected += o.events.expected;
-    this.totals.gigs += o.gigs.expected;
-    this.totalsMore.stored += o.gigs.stored;
-    this.totalsMore.removed += o.removed.expected;
-    this.totalsMore.tombstoned += o.removed.tombstoned;
-    this.totalsMore.lost += o.lost;
-    this.totalsMore.excess += o.excess;
+    const t = this.#totals;
+    t.runs++;
+    t.deliveries += o.deliveries;
+    t.redeliveries += o.redeliveries;
+    t.events += o.events.recorded;
+    t.eventsExpected += o.events.expected;
+    t.gigs += o.gigs.expected;
+    t.stored += o.gigs.stored;
+    t.removed += o.removed.expected;
+    t.tombstoned += o.removed.tombstoned;
+    t.lost += o.lost;
+    t.excess += o.excess;
   }
 
   /** The scenario's row, from every run so far. */
@@ -228,18 +242,18 @@ export class HistoryBench {
       .map(([k, n]) => `${k} ${n}`)
       .join(" · ");
     return {
-      deliveries: this.totals.deliveries,
+      deliveries: this.#totals.deliveries,
       faults: binding + atArgyle,
       faultKinds: kinds,
-      retries: this.totals.redeliveries + (stats?.messageRetries ?? 0),
-      events: { recorded: this.totals.events, expected: this.totals.eventsExpected },
-      gigs: { expected: this.totals.gigs, stored: this.totalsMore.stored },
-      removed: { expected: this.totalsMore.removed, tombstoned: this.totalsMore.tombstoned },
-      lost: this.totalsMore.lost,
-      excessFetches: this.totalsMore.excess,
+      retries: this.#totals.redeliveries + (stats?.messageRetries ?? 0),
+      events: { recorded: this.#totals.events, expected: this.#totals.eventsExpected },
+      gigs: { expected: this.#totals.gigs, stored: this.#totals.stored },
+      removed: { expected: this.#totals.removed, tombstoned: this.#totals.tombstoned },
+      lost: this.#totals.lost,
+      excessFetches: this.#totals.excess,
       violations: [...violations, ...this.p.logs.leaks()],
       notes: [
-        `${this.totals.runs} histories run (fast-check runs, shrinking and saved regressions)`,
+        `${this.#totals.runs} histories run (fast-check runs, shrinking and saved regressions)`,
         ...notes,
         `${this.p.logs.lines.length} log lines captured and scanned`,
       ],
