@@ -134,27 +134,12 @@ export async function conclude(p: Pipeline, c: Conclusion): Promise<ScenarioResu
   violations.push(...p.logs.leaks());
 
   const stats = p.faults?.stats();
-  const argyleFaults = p.argyle.stats.snapshot().faults;
-  const kinds: [string, number][] = [
-    ["D1", sumInjected(stats?.injected, (k) => k.includes(" DB.") && !k.endsWith("crash"))],
-    ["queue", sumInjected(stats?.injected, (k) => /JOBS|DEAD_LETTERS/.test(k))],
-    ["crash", sumInjected(stats?.injected, (k) => k.endsWith("crash"))],
-    ["5xx", argyleFaults.server_error ?? 0],
-    ["429", argyleFaults.rate_limit ?? 0],
-    ["timeout", argyleFaults.timeout ?? 0],
-    ["malformed", argyleFaults.malformed ?? 0],
-    ["404", argyleFaults.not_found ?? 0],
-    ["401", argyleFaults.auth ?? 0],
-    ...(c.extraFaults ?? []),
-  ];
+  const kinds = faultKinds(p, c.extraFaults);
   const redeliveries = deliveries.reduce((n, d) => n + d.attempts - 1, 0);
   return {
     deliveries: deliveries.length,
-    faults: kinds.reduce((n, [, v]) => n + v, 0),
-    faultKinds: kinds
-      .filter(([, v]) => v > 0)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(" · "),
+    faults: kinds.total,
+    faultKinds: kinds.text,
     retries: redeliveries + (stats?.messageRetries ?? 0),
     events: { recorded: events.recorded, expected: events.expected },
     gigs: { expected: mirror.gigsExpected, stored: mirror.gigsStored },
@@ -192,6 +177,31 @@ export async function sweep(p: Pipeline, accounts: readonly string[], timeoutMs:
     await p.waitForDrain(accounts, timeoutMs);
   }
   return p.waitForDrain(accounts, timeoutMs);
+}
+
+/** Every fault of a run, counted by kind: the bindings' (from the ledger) and Argyle's (its stats). */
+export function faultKinds(p: Pipeline, extra: [string, number][] = []): { total: number; text: string } {
+  const injected = p.faults?.stats().injected;
+  const argyle = p.argyle.stats.snapshot().faults;
+  const kinds: [string, number][] = [
+    ["D1", sumInjected(injected, (k) => k.includes(" DB.") && !k.endsWith("crash"))],
+    ["queue", sumInjected(injected, (k) => /JOBS|DEAD_LETTERS/.test(k) && !k.endsWith("crash"))],
+    ["crash", sumInjected(injected, (k) => k.endsWith("crash"))],
+    ["5xx", argyle.server_error ?? 0],
+    ["429", argyle.rate_limit ?? 0],
+    ["timeout", argyle.timeout ?? 0],
+    ["malformed", argyle.malformed ?? 0],
+    ["404", argyle.not_found ?? 0],
+    ["401", argyle.auth ?? 0],
+    ...extra,
+  ];
+  return {
+    total: kinds.reduce((n, [, v]) => n + v, 0),
+    text: kinds
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(" · "),
+  };
 }
 
 function sumInjected(injected: Record<string, number> | undefined, match: (key: string) => boolean): number {

@@ -21,7 +21,7 @@ const TEST_FILE = "test/node/pipeline/consumer-faults.test.ts";
 export const CONSUMER_SCENARIOS: Scenario[] = [
   {
     id: "consumer-d1-fails",
-    title: "Consumer: 25 % of D1 batches fail (a third after committing), 10 % of reads and queue sends fail",
+    title: "Consumer: 25 % of D1 batches fail (a third after committing), 10 % of reads, 30 % of queue sends",
     testFile: TEST_FILE,
     defaultSeed: 2101,
     run: (ctx) =>
@@ -31,10 +31,13 @@ export const CONSUMER_SCENARIOS: Scenario[] = [
             randomFailures(r, { match: isConsumerD1Batch, rate: 0.25, afterShare: 1 / 3 }),
             randomFailures(r, { match: isConsumerD1Read, rate: 0.1 }),
             // Continuations and dead letters: a refused send must redeliver the message.
-            randomFailures(r, { match: isConsumerQueue, rate: 0.1, afterShare: 1 / 3 }),
+            randomFailures(r, { match: isConsumerQueue, rate: 0.3, afterShare: 1 / 3 }),
           ),
         // Dead-lettering runs under the same faults.
         permanent: 2,
+        // The smallest budget and pages: backfills go on in many continuation messages, so the
+        // consumer's own sends happen often enough to fail.
+        consumerVars: { MAX_SUBREQUESTS: "10", ARGYLE_PAGE_SIZE: "10" },
       }),
   },
   {

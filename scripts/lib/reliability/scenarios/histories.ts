@@ -19,7 +19,7 @@ import { checkFetches } from "../fetch-check.ts";
 import { argyleKnobs, type ChangeSpec, type FaultMix, type History, historyArbitrary } from "../history.ts";
 import { checkMirror } from "../mirror-check.ts";
 import { type Delivery, Pipeline } from "../pipeline.ts";
-import { type Scenario, type ScenarioContext, type ScenarioResult, sweep } from "../scenario.ts";
+import { faultKinds, type Scenario, type ScenarioContext, type ScenarioResult, sweep } from "../scenario.ts";
 import { Workload } from "../workload.ts";
 
 export const REGRESSIONS_DIR = path.join(ROOT, "test/node/pipeline/regressions");
@@ -234,17 +234,11 @@ export class HistoryBench {
   /** The scenario's row, from every run so far. */
   result(violations: string[], notes: string[]): ScenarioResult {
     const stats = this.p.faults?.stats();
-    const argyle = this.p.argyle.stats.snapshot().faults;
-    const binding = this.p.faults?.injectedCount() ?? 0;
-    const atArgyle = Object.values(argyle).reduce((a, b) => a + b, 0);
-    const kinds = Object.entries({ "bindings (D1, queue, crash)": binding, ...argyle })
-      .filter(([, n]) => n > 0)
-      .map(([k, n]) => `${k} ${n}`)
-      .join(" · ");
+    const kinds = faultKinds(this.p);
     return {
       deliveries: this.#totals.deliveries,
-      faults: binding + atArgyle,
-      faultKinds: kinds,
+      faults: kinds.total,
+      faultKinds: kinds.text,
       retries: this.#totals.redeliveries + (stats?.messageRetries ?? 0),
       events: { recorded: this.#totals.events, expected: this.#totals.eventsExpected },
       gigs: { expected: this.#totals.gigs, stored: this.#totals.stored },
