@@ -7,7 +7,12 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import {
+  convertV4MiniflareOptions,
+  type Request as MfRequest,
+  type Response as MfResponse,
+  Miniflare,
+} from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { bundleWorker } from "./bundle.ts";
 import { applyMigrations, type LocalD1 } from "./migrations.ts";
@@ -35,8 +40,13 @@ export interface StackOptions {
   consumer?: boolean;
   /** More Workers in the same runtime, e.g. benchmark baselines. */
   extraWorkers?: ExtraWorker[];
-  /** Entry files bundled instead of src/receiver/index.ts and src/consumer/index.ts, e.g. wrappers metering them. */
+  /**
+   * Entry modules bundled instead of src/receiver/index.ts and src/consumer/index.ts: wrappers
+   * that meter the real Workers (benchmarks) or hand them fault-injecting bindings (reliability).
+   */
   entries?: { receiver?: string; consumer?: string };
+  /** Test-only: service bindings added to both Workers, answered by functions in this process. */
+  serviceBindings?: Record<string, (request: MfRequest) => Promise<MfResponse>>;
 }
 
 /**
@@ -57,8 +67,8 @@ export interface Stack {
   url: string;
   mf: Miniflare;
   db: LocalD1;
-  /** Runs the consumer's cron handler now, as the platform would on schedule. */
-  runCron(): Promise<void>;
+  /** Runs the consumer's cron handler now (or as if at `scheduledTime`), as the platform would on schedule. */
+  runCron(scheduledTime?: Date): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -83,12 +93,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         name: "receiver",
         modules: [{ type: "ESModule" as const, path: "receiver.js", contents: receiverScript }],
         bindings: { ...receiver.bindings, ...options.receiverVars },
+        serviceBindings: { ...receiver.serviceBindings, ...options.serviceBindings },
       },
       {
         ...consumer,
         name: "consumer",
         modules: [{ type: "ESModule" as const, path: "consumer.js", contents: consumerScript }],
         bindings: { ...consumer.bindings, ...options.consumerVars },
+        serviceBindings: { ...consumer.serviceBindings, ...options.serviceBindings },
         queueConsumers,
         // The platform fires crons; locally `runCron()` (or the dev runner's timer) does.
         cronTriggers: [],
@@ -121,9 +133,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     url: url.origin,
     mf,
     db,
-    runCron: async () => {
+    runCron: async (scheduledTime = new Date()) => {
       if (!consumerWorker) throw new Error("this stack runs without the consumer");
-      await consumerWorker.scheduled({ scheduledTime: new Date(), cron: "*/5 * * * *" });
+      await consumerWorker.scheduled({ scheduledTime, cron: "*/5 * * * *" });
     },
     dispose: () => mf.dispose(),
   };
@@ -142,6 +154,7 @@ function workerOptions(configFile: string) {
   return {
     ...options,
     bindings: (options.bindings ?? {}) as Record<string, unknown>,
+    serviceBindings: (options.serviceBindings ?? {}) as Record<string, unknown>,
     queueConsumers: (options.queueConsumers ?? {}) as Record<string, QueueConsumerOptions>,
     compatibilityFlags: (options.compatibilityFlags ?? []) as string[],
   };

@@ -30,7 +30,8 @@ export interface IngestResult {
 
 /**
  * Records `body` as an event and enqueues its jobs. Resolves only once both are durable; throws
- * `UnavailableError` if either fails, after undoing the event row, so a redelivery starts clean.
+ * `UnavailableError` if either fails, after undoing the event row (which a failed write may still
+ * have committed), so a redelivery starts clean.
  */
 export async function ingestWebhook(
   deps: IngestDeps,
@@ -55,6 +56,9 @@ export async function ingestWebhook(
   try {
     duplicateOf = await insertEvent(deps.db, record, body);
   } catch (cause) {
+    // The write may have committed with only its answer lost: undo it too, or the sender's
+    // redelivery would be filed as a duplicate of a row whose jobs were never queued.
+    await rollBack(deps.db, id, record.body_sha256);
     throw new UnavailableError("d1", { cause });
   }
 
@@ -62,10 +66,7 @@ export async function ingestWebhook(
     try {
       await sendJobs(deps.jobs, jobs);
     } catch (cause) {
-      await deleteEvent(deps.db, id, record.body_sha256).catch((error: unknown) => {
-        // The row stays with enqueued_at = NULL: the consumer's cron sweep re-queues it.
-        logError("event rollback failed; the sweeper will re-queue it", { id, error: describeError(error) });
-      });
+      await rollBack(deps.db, id, record.body_sha256);
       throw new UnavailableError("queue", { cause });
     }
   }
@@ -90,6 +91,14 @@ export async function ingestWebhook(
     jobs: jobs.length,
     settle,
   };
+}
+
+/** Deletes the event row `id`, if there is one, after a failed ingest. Never throws. */
+async function rollBack(db: D1Database, id: string, sha256: string): Promise<void> {
+  await deleteEvent(db, id, sha256).catch((error: unknown) => {
+    // A row that exists stays with enqueued_at = NULL: the consumer's cron sweep re-queues it.
+    logError("event rollback failed; the sweeper will re-queue it", { id, error: describeError(error) });
+  });
 }
 
 /** Sends jobs in as few `sendBatch` calls as the Queue's limits allow, concurrently. */

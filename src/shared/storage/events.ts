@@ -79,9 +79,29 @@ export async function markEnqueued(db: D1Database, id: string, at: string): Prom
 /**
  * Undoes `insertEvent` after the queue refused its jobs, so the sender's redelivery leaves the
  * log exactly as if the first attempt had never happened. The body goes too unless shared.
+ * Deliveries of the same body filed meanwhile as duplicates of this row (Argyle sending it twice
+ * at once) must not point at a row that is gone: they take over what it pointed at, or, if it was
+ * the original, the oldest of them becomes the original and the others point at it.
  */
 export async function deleteEvent(db: D1Database, id: string, sha256: string): Promise<void> {
+  // Uncorrelated subqueries run once per statement, before any row changes; the body filter
+  // keeps every statement on the events_by_body index.
   await db.batch([
+    db
+      .prepare(
+        `UPDATE events SET duplicate_of = (SELECT d.duplicate_of FROM events d WHERE d.id = ?1)
+         WHERE body_sha256 = ?2 AND duplicate_of = ?1
+           AND (SELECT d.duplicate_of FROM events d WHERE d.id = ?1) IS NOT NULL`,
+      )
+      .bind(id, sha256),
+    db
+      .prepare(
+        `UPDATE events SET duplicate_of = (SELECT MIN(d.id) FROM events d WHERE d.body_sha256 = ?2 AND d.duplicate_of = ?1)
+         WHERE body_sha256 = ?2 AND duplicate_of = ?1
+           AND id > (SELECT MIN(d.id) FROM events d WHERE d.body_sha256 = ?2 AND d.duplicate_of = ?1)`,
+      )
+      .bind(id, sha256),
+    db.prepare("UPDATE events SET duplicate_of = NULL WHERE body_sha256 = ?2 AND duplicate_of = ?1").bind(id, sha256),
     db.prepare("DELETE FROM events WHERE id = ?1").bind(id),
     db
       .prepare(

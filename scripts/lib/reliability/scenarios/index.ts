@@ -1,0 +1,20 @@
+/**
+ * Every reliability scenario, in the order `npm run reliability` runs and reports them.
+ * @module
+ */
+import type { Scenario } from "../scenario.ts";
+import { ARGYLE_SCENARIOS } from "./argyle-faults.ts";
+import { CONSUMER_SCENARIOS } from "./consumer-faults.ts";
+import { FUZZ_SCENARIO } from "./fuzz.ts";
+import { HISTORY_SCENARIO } from "./histories.ts";
+import { INGEST_SCENARIOS } from "./ingest-faults.ts";
+import { LOAD_SCENARIO } from "./load.ts";
+
+export const SCENARIOS: readonly Scenario[] = [
+  ...INGEST_SCENARIOS,
+  ...CONSUMER_SCENARIOS,
+  ...ARGYLE_SCENARIOS,
+  HISTORY_SCENARIO,
+  FUZZ_SCENARIO,
+  LOAD_SCENARIO,
+];
