@@ -39,6 +39,7 @@ export function readConfig(env: ConsumerEnv): ConsumerConfig {
     backoff: {
       baseSeconds: integer(env, "RETRY_BASE_SECONDS", 10, 0, 43_200),
       maxSeconds: integer(env, "RETRY_MAX_SECONDS", 1800, 0, 43_200),
+      authSeconds: integer(env, "AUTH_RETRY_SECONDS", 600, 60, 43_200),
     },
     retentionDays: integer(env, "EVENT_RETENTION_DAYS", 30, 1, 3650),
   };
@@ -51,6 +52,7 @@ type NumericVar =
   | "ARGYLE_PAGE_SIZE"
   | "RETRY_BASE_SECONDS"
   | "RETRY_MAX_SECONDS"
+  | "AUTH_RETRY_SECONDS"
   | "EVENT_RETENTION_DAYS";
 
 function integer(env: ConsumerEnv, name: NumericVar, fallback: number, min: number, max: number): number {

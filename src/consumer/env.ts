@@ -25,6 +25,8 @@ export interface ConsumerEnv {
   RETRY_BASE_SECONDS?: string;
   /** Longest retry delay in seconds. Default 1800. */
   RETRY_MAX_SECONDS?: string;
+  /** Retry delay after Argyle refuses the API key, in seconds (at least 60). Default 600. */
+  AUTH_RETRY_SECONDS?: string;
   /** Days to keep events and raw bodies. Default 30. */
   EVENT_RETENTION_DAYS?: string;
   /** Secret: Argyle API key id (HTTP Basic username). */

@@ -54,12 +54,14 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   }
   if (state === null) return { type: "ack", note: "covered by another backfill pass", stats };
   const pass = state.pass;
+  // From here on the message speaks for this pass (so, e.g., its dead letter fails this pass).
+  const passJob = { ...job, pass };
   const startedMs = state.startedMs ?? ctx.now();
   // D1's checkpoint is authoritative: it may be ahead of the cursor this message carries.
   const cursor = state.cursor;
-  return walk(job, ctx, stats, cursor, {
+  return walk(passJob, ctx, stats, cursor, {
     firstPage: () => listGigs(ctx.config.argyle, { account: job.account, limit: ctx.config.pageSize }),
-    continueFrom: (next) => ({ ...job, job_id: continuationId(job.job_id), pass, cursor: next }),
+    continueFrom: (next) => ({ ...passJob, job_id: continuationId(job.job_id), cursor: next }),
     pageWrites: (next, gigs) => {
       const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, next, gigs, ctx.now())];
       // The last page completes a full listing: whatever it did not see is gone at Argyle.

@@ -6,7 +6,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { describeError, UnavailableError } from "../shared/errors.ts";
+import { describeError, isD1Error, UnavailableError } from "../shared/errors.ts";
 import { logError } from "../shared/log.ts";
 
 /** Seconds Argyle (or any client) should wait before retrying after a 503. */
@@ -48,6 +48,12 @@ export const onError: ErrorHandler = (error, c) => {
       codeFor(error.status),
       res.statusText || error.message,
     );
+  }
+  if (isD1Error(error)) {
+    logError("database unavailable", { path: c.req.path, method: c.req.method, error: describeError(error) });
+    return errorResponse(c, 503, "unavailable", "The database is temporarily unavailable; retry later.", {
+      "Retry-After": String(RETRY_AFTER_SECONDS),
+    });
   }
   if (error instanceof UnavailableError) {
     logError("dependency unavailable", {

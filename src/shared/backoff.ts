@@ -9,7 +9,12 @@ export interface BackoffOptions {
   baseSeconds: number;
   /** Longest delay, in seconds. */
   maxSeconds: number;
+  /** Delay after Argyle refused our credentials, in seconds. */
+  authSeconds: number;
 }
+
+/** However it is configured, a refused key is never retried sooner than this. */
+export const MIN_AUTH_RETRY_SECONDS = 60;
 
 /** Cloudflare Queues accept retry delays up to 12 hours (some docs say 24; stay within both). */
 export const MAX_QUEUE_DELAY_SECONDS = 43_200;
@@ -42,11 +47,12 @@ export function rateLimitDelaySeconds(
 }
 
 /**
- * Argyle refused our credentials: a configuration problem no quick retry fixes. Wait the longest
- * configured delay (at least five minutes) so a bad key never becomes a tight loop.
+ * Argyle refused our credentials: a configuration problem no quick retry fixes. Wait
+ * AUTH_RETRY_SECONDS (at least a minute), so a bad key never becomes a tight loop, yet work
+ * resumes soon after the key is fixed.
  */
 export function authRetryDelaySeconds(options: BackoffOptions): number {
-  return Math.min(Math.max(options.maxSeconds, 300), MAX_QUEUE_DELAY_SECONDS);
+  return Math.min(Math.max(options.authSeconds, MIN_AUTH_RETRY_SECONDS), MAX_QUEUE_DELAY_SECONDS);
 }
 
 /**

@@ -17,6 +17,15 @@ export class UnavailableError extends Error {
   }
 }
 
+/**
+ * True for an error D1 raised (its messages start with D1_ERROR, D1_EXEC_ERROR, …): the
+ * database, not the request, is at fault, so the answer should invite a retry.
+ * @see https://developers.cloudflare.com/d1/observability/debug-d1/
+ */
+export function isD1Error(error: unknown): boolean {
+  return error instanceof Error && /^D1_[A-Z_]*ERROR\b/.test(error.message);
+}
+
 /** A short, log-safe description of an unknown error: its name and first line, never a payload. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message.split("\n", 1)[0]?.slice(0, 300)}`;

@@ -240,6 +240,24 @@ describe("list_window and backfill", () => {
     });
   });
 
+  it("a backfill that fails for good fails its pass, so the next sync starts afresh", async () => {
+    const fetchMock = vi.mocked(globalThis.fetch);
+    const passThrough = fetchMock.getMockImplementation();
+    fetchMock.mockImplementation(async (input, init) => {
+      if (/\/v2\/gigs\?/.test(new Request(input, init).url)) return new Response("{}", { status: 400 });
+      return passThrough ? passThrough(input, init) : new Response(null, { status: 500 });
+    });
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const m = meter();
+    const started = job("backfill", { account, user });
+    const result = await runBatch([started]);
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    expect(m.deadLetters).toEqual([expect.objectContaining({ kind: "backfill", pass: started.job_id })]);
+    await runBatch(m.deadLetters, { queue: "argyle-gig-jobs-dlq" });
+    const state = await env.DB.prepare("SELECT backfill_status FROM accounts WHERE id = ?").bind(account).first();
+    expect(state).toEqual({ backfill_status: "failed" });
+  });
+
   it("a second sync webhook while a newer pass covers it does nothing", async () => {
     const receivedAt = new Date(Date.now() - 60_000).toISOString();
     await runBatch([job("backfill", { account, user })]);

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import gig from "../../fixtures/gig.json";
 import {
   ACCOUNT,
@@ -392,6 +392,25 @@ describe("GET /v2/gigs: keyset pagination", () => {
     for (const url of [page1.next, page2.next, page2.previous]) {
       expect(url).not.toContain(API_TOKEN);
       expect(url?.startsWith(`${ORIGIN}/v2/gigs?cursor=`)).toBe(true);
+    }
+  });
+});
+
+describe("when D1 fails", () => {
+  it("answers 503 with Retry-After, so a client retries instead of giving up", async () => {
+    vi.spyOn(env.DB, "prepare").mockImplementation(() => {
+      throw new Error("D1_ERROR: Network connection lost.");
+    });
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      for (const path of ["/v2/gigs", `/v2/gigs/${gigIds(1)[0]}`, "/api/events", "/api/accounts"]) {
+        const res = await api(path);
+        expect(res.status).toBe(503);
+        expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+      }
+    } finally {
+      vi.restoreAllMocks();
     }
   });
 });

@@ -7,7 +7,7 @@ import {
   rateLimitDelaySeconds,
 } from "../../../src/shared/backoff.ts";
 
-const options = { baseSeconds: 10, maxSeconds: 1800 };
+const options = { baseSeconds: 10, maxSeconds: 1800, authSeconds: 600 };
 
 describe("backoffSeconds", () => {
   it("doubles per attempt between half and all of the ceiling", () => {
@@ -23,11 +23,11 @@ describe("backoffSeconds", () => {
 
   it("caps at maxSeconds and at the queue's own limit, even for huge attempt counts", () => {
     expect(backoffSeconds(100, options, () => 1)).toBe(1800);
-    expect(backoffSeconds(100, { baseSeconds: 10, maxSeconds: 10 ** 9 }, () => 1)).toBe(MAX_QUEUE_DELAY_SECONDS);
+    expect(backoffSeconds(100, { ...options, maxSeconds: 10 ** 9 }, () => 1)).toBe(MAX_QUEUE_DELAY_SECONDS);
   });
 
   it("never answers zero or negative for sane settings", () => {
-    expect(backoffSeconds(1, { baseSeconds: 2, maxSeconds: 100 }, () => 0)).toBe(1);
+    expect(backoffSeconds(1, { ...options, baseSeconds: 2, maxSeconds: 100 }, () => 0)).toBe(1);
     expect(backoffSeconds(0, options, () => 0.5)).toBeGreaterThan(0);
   });
 });
@@ -40,9 +40,9 @@ describe("rate limits and auth", () => {
     expect(rateLimitDelaySeconds(1, 10 ** 9, options)).toBe(MAX_QUEUE_DELAY_SECONDS);
   });
 
-  it("waits long after an auth failure: at least five minutes", () => {
-    expect(authRetryDelaySeconds(options)).toBe(1800);
-    expect(authRetryDelaySeconds({ baseSeconds: 1, maxSeconds: 2 })).toBe(300);
+  it("waits AUTH_RETRY_SECONDS after an auth failure, never less than a minute", () => {
+    expect(authRetryDelaySeconds(options)).toBe(600);
+    expect(authRetryDelaySeconds({ ...options, authSeconds: 5 })).toBe(60);
   });
 });
 
