@@ -81,7 +81,8 @@ CREATE TABLE accounts (
   backfill_progress_ms INTEGER,          -- last checkpoint; the cron revives passes stalled 15 min
   backfill_completed_at TEXT,
   last_error TEXT,
-  last_error_at TEXT
+  last_error_at TEXT,
+  backfill_skipped INTEGER NOT NULL DEFAULT 0 -- gigs the pass could not store: no reconciliation
 );
 CREATE INDEX accounts_by_backfill ON accounts (backfill_status, backfill_progress_ms);
 

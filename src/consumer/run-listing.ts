@@ -15,6 +15,7 @@ import {
 } from "../shared/storage/accounts.ts";
 import { reconcileStatement, upsertGigStatements } from "../shared/storage/gigs.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
+import { invalidGigStatements } from "./invalid-gigs.ts";
 import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
 
 /** Each page costs one request and one write. */
@@ -62,8 +63,8 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   return walk(passJob, ctx, stats, cursor, {
     firstPage: () => listGigs(ctx.config.argyle, { account: job.account, limit: ctx.config.pageSize }),
     continueFrom: (next) => ({ ...passJob, job_id: continuationId(job.job_id), cursor: next }),
-    pageWrites: (next, gigs) => {
-      const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, next, gigs, ctx.now())];
+    pageWrites: (next, page) => {
+      const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, next, page, ctx.now())];
       // The last page completes a full listing: whatever it did not see is gone at Argyle.
       if (next === null) writes.push(reconcileStatement(ctx.db, job.account, startedMs));
       return writes;
@@ -99,8 +100,11 @@ async function passToWalk(job: BackfillJob, ctx: JobContext): Promise<(BackfillS
 interface WalkOptions<J extends ListWindowJob | BackfillJob> {
   firstPage: () => Promise<GigPage>;
   continueFrom: (cursor: string) => J;
-  /** Extra writes committed atomically with each page (the backfill checkpoint). */
-  pageWrites?: (next: string | null, gigs: number) => D1PreparedStatement[];
+  /**
+   * Extra writes committed atomically with each page (the backfill checkpoint). They come last:
+   * the walk reads the first of them's result to see whether a newer pass took over.
+   */
+  pageWrites?: (next: string | null, page: { gigs: number; skipped: number }) => D1PreparedStatement[];
 }
 
 async function walk<J extends ListWindowJob | BackfillJob>(
@@ -129,7 +133,7 @@ async function walk<J extends ListWindowJob | BackfillJob>(
     const result = await inflight;
     if (!result.ok) return commit(ctx, job, [], failureOutcome(result.error, job, cursor, ctx, stats), answered);
     answered = true;
-    const { gigs, next } = result.value;
+    const { gigs, invalid, next } = result.value;
     // Fetch the next page while this one is written: the walk is bound by Argyle's latency.
     const prefetch = next !== null && ctx.budget.take(PAGE_COST);
     if (prefetch) {
@@ -138,15 +142,18 @@ async function walk<J extends ListWindowJob | BackfillJob>(
       // on its way while this page's write is built and sent, instead of queued behind them.
       await yieldToRuntime();
     }
+    const extra = options.pageWrites?.(next, { gigs: gigs.length, skipped: invalid.length }) ?? [];
     const writes = [
       ...upsertGigStatements(
         ctx.db,
         gigs.map((g) => ({ ...g, syncedMs: result.syncedMs })),
         job.user,
       ),
-      ...(options.pageWrites?.(next, gigs.length) ?? []),
+      ...invalidGigStatements(ctx.db, job, invalid, ctx.now()),
+      ...extra,
     ];
     stats.stored += gigs.length;
+    stats.failed += invalid.length;
 
     if (!prefetch) {
       // Last page of the walk, or of this invocation: commit it with the job's bookkeeping.
@@ -157,7 +164,7 @@ async function walk<J extends ListWindowJob | BackfillJob>(
     try {
       const results = await ctx.db.batch(writes);
       // A newer pass took over this account (its checkpoint no longer matches): stop here.
-      if (options.pageWrites && results.at(-1)?.meta.changes === 0) {
+      if (extra.length > 0 && results[writes.length - extra.length]?.meta.changes === 0) {
         return commit(ctx, job, [], { type: "ack", note: "superseded by a newer pass", stats }, true);
       }
     } catch (error) {

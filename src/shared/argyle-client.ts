@@ -8,6 +8,7 @@
 import * as v from "valibot";
 import { parseRetryAfter } from "./backoff.ts";
 import { type Gig, GigSchema } from "./gig-schema.ts";
+import { isArgyleId } from "./ids.ts";
 
 export const DEFAULT_ARGYLE_API_URL = "https://api.argyle.com/v2";
 /** Argyle's largest page. */
@@ -52,6 +53,11 @@ export interface FetchedGig {
 
 export interface GigPage {
   gigs: FetchedGig[];
+  /**
+   * Items that failed validation but carry a usable gig id: the rest of the page is still good,
+   * so one bad object does not stop a listing. The caller records these as failures.
+   */
+  invalid: { id: string; error: string }[];
   /** Argyle's URL for the next page, or null on the last page. */
   next: string | null;
 }
@@ -98,8 +104,19 @@ export async function listGigsPage(options: ArgyleClientOptions, pageUrl: string
   }
   const parsed = v.safeParse(PageSchema, parseJson(await request(options, pageUrl)));
   if (!parsed.success) throw new ArgyleError("permanent", "gig list response has an unexpected shape");
-  const gigs = parsed.output.results.map((item) => ({ gig: validateGig(item), json: JSON.stringify(item) }));
-  return { gigs, next: parsed.output.next };
+  const page: GigPage = { gigs: [], invalid: [], next: parsed.output.next };
+  for (const item of parsed.output.results) {
+    const result = v.safeParse(GigSchema, item);
+    if (result.success) {
+      page.gigs.push({ gig: result.output, json: JSON.stringify(item) });
+      continue;
+    }
+    const id = (item as { id?: unknown } | null)?.id;
+    // Without an id there is nothing to record or fetch again: the page as a whole is unusable.
+    if (typeof id !== "string" || !isArgyleId(id)) validateGig(item);
+    page.invalid.push({ id: id as string, error: issueText(result.issues) });
+  }
+  return page;
 }
 
 function base(options: ArgyleClientOptions): string {
@@ -168,9 +185,10 @@ function parseJson(text: string): unknown {
 
 function validateGig(value: unknown): Gig {
   const parsed = v.safeParse(GigSchema, value);
-  if (!parsed.success) {
-    const path = v.getDotPath(parsed.issues[0]) ?? "";
-    throw new ArgyleError("permanent", `gig object failed validation at "${path}": ${parsed.issues[0].message}`);
-  }
+  if (!parsed.success) throw new ArgyleError("permanent", issueText(parsed.issues));
   return parsed.output;
+}
+
+function issueText(issues: readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
+  return `gig object failed validation at "${v.getDotPath(issues[0]) ?? ""}": ${issues[0].message}`;
 }

@@ -21,6 +21,8 @@ export interface AccountSummary {
     status: BackfillStatus;
     pages: number;
     gigs: number;
+    /** Gigs Argyle served invalid during the pass (recorded in failures); the pass did not reconcile. */
+    skipped: number;
     started_at: string | null;
     progress_at: string | null;
     completed_at: string | null;
@@ -42,6 +44,7 @@ interface AccountRow {
   backfill_status: BackfillStatus;
   backfill_pages: number;
   backfill_gigs: number;
+  backfill_skipped: number;
   backfill_started_ms: number | null;
   backfill_progress_ms: number | null;
   backfill_completed_at: string | null;
@@ -52,7 +55,7 @@ interface AccountRow {
 }
 
 const SELECT = `SELECT a.id, a.user, a.available_count, a.last_webhook_at, a.last_fetch_at, a.backfill_status,
-  a.backfill_pages, a.backfill_gigs, a.backfill_started_ms, a.backfill_progress_ms, a.backfill_completed_at,
+  a.backfill_pages, a.backfill_gigs, a.backfill_skipped, a.backfill_started_ms, a.backfill_progress_ms, a.backfill_completed_at,
   a.last_error, a.last_error_at,
   (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL) AS gigs_stored,
   (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NOT NULL) AS gigs_removed,
@@ -93,6 +96,7 @@ function toSummary(row: AccountRow): AccountSummary {
       status: row.backfill_status,
       pages: row.backfill_pages,
       gigs: row.backfill_gigs,
+      skipped: row.backfill_skipped,
       started_at: msToIso(row.backfill_started_ms),
       progress_at: msToIso(row.backfill_progress_ms),
       completed_at: row.backfill_completed_at,

@@ -65,7 +65,8 @@ export async function claimBackfill(
        ON CONFLICT (id) DO UPDATE SET
          user = COALESCE(excluded.user, accounts.user),
          backfill_status = 'running', backfill_pass = ?3, backfill_cursor = NULL,
-         backfill_pages = 0, backfill_gigs = 0, backfill_started_ms = ?5, backfill_progress_ms = ?5,
+         backfill_pages = 0, backfill_gigs = 0, backfill_skipped = 0,
+         backfill_started_ms = ?5, backfill_progress_ms = ?5,
          backfill_completed_at = NULL
        WHERE NOT (accounts.backfill_status IN ('running', 'done') AND accounts.backfill_started_ms >= ?4)
        RETURNING backfill_pass`,
@@ -96,26 +97,27 @@ export async function readBackfill(db: D1Database, account: string): Promise<Bac
 }
 
 /**
- * Records one page of a pass: the cursor to resume from (null = finished) and progress. Only
- * applies while `pass` is still the account's pass; a newer pass makes this a no-op.
+ * Records one page of a pass: the cursor to resume from (null = finished), progress, and gigs
+ * skipped as invalid. Only applies while `pass` is still the account's pass; a newer pass makes
+ * this a no-op.
  */
 export function checkpointBackfillStatement(
   db: D1Database,
   account: string,
   pass: string,
   next: string | null,
-  gigs: number,
+  page: { gigs: number; skipped: number },
   nowMs: number,
 ): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE accounts SET backfill_cursor = ?3, backfill_pages = backfill_pages + 1,
-         backfill_gigs = backfill_gigs + ?4, backfill_progress_ms = ?5,
+         backfill_gigs = backfill_gigs + ?4, backfill_skipped = backfill_skipped + ?7, backfill_progress_ms = ?5,
          backfill_status = CASE WHEN ?3 IS NULL THEN 'done' ELSE 'running' END,
          backfill_completed_at = CASE WHEN ?3 IS NULL THEN ?6 ELSE NULL END
        WHERE id = ?1 AND backfill_pass = ?2`,
     )
-    .bind(account, pass, next, gigs, nowMs, new Date(nowMs).toISOString());
+    .bind(account, pass, next, page.gigs, nowMs, new Date(nowMs).toISOString(), page.skipped);
 }
 
 /** Marks a pass failed (its job was dead-lettered), so the next sync request starts afresh. */

@@ -133,12 +133,14 @@ export function tombstoneStatements(
 /**
  * Tombstones the account's live gigs that a complete listing (a backfill pass that started at
  * `passStartedMs`) did not see: Argyle no longer has them, even if their removal webhook was lost.
+ * A pass that skipped invalid gigs is not complete, so then nothing is tombstoned.
  */
 export function reconcileStatement(db: D1Database, account: string, passStartedMs: number): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE gigs SET removed_at = ?3, synced_ms = ?2
-       WHERE account = ?1 AND removed_at IS NULL AND synced_ms < ?2`,
+       WHERE account = ?1 AND removed_at IS NULL AND synced_ms < ?2
+         AND COALESCE((SELECT backfill_skipped FROM accounts WHERE id = ?1), 0) = 0`,
     )
     .bind(account, passStartedMs, new Date(passStartedMs).toISOString());
 }

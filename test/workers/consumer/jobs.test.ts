@@ -240,6 +240,32 @@ describe("list_window and backfill", () => {
     });
   });
 
+  it("a gig served invalid in a listing is recorded; the rest of the account is stored, nothing reconciled away", async () => {
+    const big = argyle.store.accounts()[1];
+    if (!big) throw new Error("no second account");
+    const gigs = argyle.store.gigsOf(big.id);
+    const broken = gigs[250]?.id as string;
+    // The mirror already holds it from an earlier fetch.
+    await runBatch([job("fetch_gigs", { account: big.id, user: big.user, ids: [broken] })]);
+    (argyle.store.gig(broken) as unknown as Record<string, unknown>).account = null;
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const m = meter();
+    const result = await runBatch([job("backfill", { account: big.id, user: big.user })], {
+      env: { MAX_SUBREQUESTS: "1000" },
+    });
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    expect(m.deadLetters).toEqual([]);
+    // 449 stored by the pass, and the broken one kept (not tombstoned as "not seen").
+    expect(await liveGigCount(big.id)).toBe(450);
+    const failure = await env.DB.prepare("SELECT * FROM failures").first<Record<string, unknown>>();
+    expect(failure).toMatchObject({ kind: "fetch_gigs", reason: "permanent", account: big.id, gig_ids: 1 });
+    expect(JSON.parse(String(failure?.job)).ids).toEqual([broken]);
+    const state = await env.DB.prepare("SELECT backfill_status, backfill_skipped FROM accounts WHERE id = ?")
+      .bind(big.id)
+      .first();
+    expect(state).toEqual({ backfill_status: "done", backfill_skipped: 1 });
+  });
+
   it("a backfill that fails for good fails its pass, so the next sync starts afresh", async () => {
     const fetchMock = vi.mocked(globalThis.fetch);
     const passThrough = fetchMock.getMockImplementation();

@@ -1,0 +1,60 @@
+/**
+ * Gigs Argyle listed but served invalid (e.g. a required field missing). The rest of their page
+ * is stored; these are recorded in `failures` in the same write, as a fetch job for exactly
+ * those IDs, so an operator sees them and can redrive them once Argyle serves them whole.
+ * @module
+ */
+import { newTimeOrderedId } from "../shared/ids.ts";
+import { type BackfillJob, type FetchGigsJob, JOB_VERSION, type ListWindowJob } from "../shared/jobs.ts";
+import { logError } from "../shared/log.ts";
+import { insertFailureStatement } from "../shared/storage/job-failures.ts";
+
+/** The job schema's limits: a job id of at most 200 characters, at most 1000 IDs. */
+const MAX_ROOT_LENGTH = 120;
+const MAX_IDS = 1000;
+
+/** The failure-row statement for a page's invalid gigs, or none when the page had none. */
+export function invalidGigStatements(
+  db: D1Database,
+  job: ListWindowJob | BackfillJob,
+  invalid: readonly { id: string; error: string }[],
+  nowMs: number,
+): D1PreparedStatement[] {
+  const first = invalid[0];
+  if (!first) return [];
+  const ids = [...new Set(invalid.map((i) => i.id))].slice(0, MAX_IDS);
+  // Deterministic per page, so a retried page does not record the same failure twice.
+  const jobId = `${job.job_id.slice(0, MAX_ROOT_LENGTH)}~invalid~${first.id}`;
+  const failed: FetchGigsJob = {
+    v: JOB_VERSION,
+    kind: "fetch_gigs",
+    job_id: jobId,
+    event_id: job.event_id,
+    account: job.account,
+    user: job.user,
+    received_at: job.received_at,
+    origin: job.origin,
+    ids,
+  };
+  logError("Argyle listed gigs it served invalid: recorded in failures", {
+    job_id: job.job_id,
+    account: job.account,
+    gigs: ids.length,
+    error: first.error,
+  });
+  return [
+    insertFailureStatement(db, {
+      id: newTimeOrderedId(nowMs),
+      created_at: new Date(nowMs).toISOString(),
+      job_id: jobId,
+      kind: failed.kind,
+      account: job.account,
+      event_id: job.event_id,
+      job: JSON.stringify(failed),
+      gig_ids: ids.length,
+      reason: "permanent",
+      attempts: 1,
+      last_error: first.error,
+    }),
+  ];
+}
