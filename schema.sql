@@ -82,7 +82,8 @@ CREATE TABLE accounts (
   backfill_completed_at TEXT,
   last_error TEXT,
   last_error_at TEXT,
-  backfill_skipped INTEGER NOT NULL DEFAULT 0 -- gigs the pass could not store: no reconciliation
+  backfill_skipped INTEGER NOT NULL DEFAULT 0, -- gigs the pass could not store: no reconciliation
+  backfill_retry_ms INTEGER                    -- the pass's message is due again then (after a failure)
 );
 CREATE INDEX accounts_by_backfill ON accounts (backfill_status, backfill_progress_ms);
 

@@ -7,7 +7,7 @@ import type { ArgyleError } from "../shared/argyle-client.ts";
 import { authRetryDelaySeconds, backoffSeconds, rateLimitDelaySeconds } from "../shared/backoff.ts";
 import { describeError } from "../shared/errors.ts";
 import type { Job } from "../shared/jobs.ts";
-import { touchAccountStatement } from "../shared/storage/accounts.ts";
+import { backfillRetryStatement, touchAccountStatement } from "../shared/storage/accounts.ts";
 import { clearAttemptsStatement, recordAttemptStatement } from "../shared/storage/job-failures.ts";
 import type { FailureReason, JobContext, JobStats, Outcome } from "./job-context.ts";
 
@@ -80,6 +80,11 @@ export async function commit(
   ];
   if (outcome.type === "retry") {
     bookkeeping.push(recordAttemptStatement(ctx.db, job.job_id, ctx.attempts, outcome.reason, outcome.error));
+    if (job.kind === "backfill") {
+      // The pass is alive, only waiting: the cron must not start a second walker meanwhile.
+      const dueMs = ctx.now() + outcome.delaySeconds * 1000;
+      bookkeeping.push(backfillRetryStatement(ctx.db, job.account, job.pass ?? job.job_id, dueMs));
+    }
   } else {
     if (outcome.deadLetter) {
       const { job: dead, reason, error } = outcome.deadLetter;

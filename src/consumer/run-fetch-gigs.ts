@@ -5,7 +5,7 @@
  */
 import { ArgyleError, getGig } from "../shared/argyle-client.ts";
 import { describeError } from "../shared/errors.ts";
-import type { FetchGigsJob } from "../shared/jobs.ts";
+import { type FetchGigsJob, IDS_PER_JOB } from "../shared/jobs.ts";
 import {
   freshGigIds,
   type ObservedGig,
@@ -17,6 +17,15 @@ import { commit, d1Retry, retryFor } from "./commit.ts";
 import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
 
 export async function runFetchGigs(job: FetchGigsJob, ctx: JobContext): Promise<Outcome> {
+  // Jobs from elsewhere than the receiver (a redriven failure, an older version) may name more
+  // gigs than one invocation's budget is sized for: take a job's worth, continue with the rest.
+  if (job.ids.length > IDS_PER_JOB) {
+    const outcome = await runFetchGigs({ ...job, ids: job.ids.slice(0, IDS_PER_JOB) }, ctx);
+    if (outcome.type === "retry") return outcome;
+    const rest = job.ids.slice(IDS_PER_JOB);
+    const pending = [...(outcome.continuation?.kind === "fetch_gigs" ? outcome.continuation.ids : []), ...rest];
+    return { ...outcome, continuation: { ...job, job_id: continuationId(job.job_id), ids: pending } };
+  }
   const stats = emptyStats();
   // A freshness read, the final write and at least one request, or wait for a fresh invocation.
   if (ctx.budget.remaining < 3)

@@ -63,10 +63,10 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   return walk(passJob, ctx, stats, cursor, {
     firstPage: () => listGigs(ctx.config.argyle, { account: job.account, limit: ctx.config.pageSize }),
     continueFrom: (next) => ({ ...passJob, job_id: continuationId(job.job_id), cursor: next }),
-    pageWrites: (next, page) => {
-      const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, next, page, ctx.now())];
+    pageWrites: (page) => {
+      const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, page, ctx.now())];
       // The last page completes a full listing: whatever it did not see is gone at Argyle.
-      if (next === null) writes.push(reconcileStatement(ctx.db, job.account, startedMs));
+      if (page.next === null) writes.push(reconcileStatement(ctx.db, job.account, pass, startedMs));
       return writes;
     },
   });
@@ -104,7 +104,12 @@ interface WalkOptions<J extends ListWindowJob | BackfillJob> {
    * Extra writes committed atomically with each page (the backfill checkpoint). They come last:
    * the walk reads the first of them's result to see whether a newer pass took over.
    */
-  pageWrites?: (next: string | null, page: { gigs: number; skipped: number }) => D1PreparedStatement[];
+  pageWrites?: (page: {
+    from: string | null;
+    next: string | null;
+    gigs: number;
+    skipped: number;
+  }) => D1PreparedStatement[];
 }
 
 async function walk<J extends ListWindowJob | BackfillJob>(
@@ -142,7 +147,7 @@ async function walk<J extends ListWindowJob | BackfillJob>(
       // on its way while this page's write is built and sent, instead of queued behind them.
       await yieldToRuntime();
     }
-    const extra = options.pageWrites?.(next, { gigs: gigs.length, skipped: invalid.length }) ?? [];
+    const extra = options.pageWrites?.({ from: cursor, next, gigs: gigs.length, skipped: invalid.length }) ?? [];
     const writes = [
       ...upsertGigStatements(
         ctx.db,
@@ -163,7 +168,7 @@ async function walk<J extends ListWindowJob | BackfillJob>(
     }
     try {
       const results = await ctx.db.batch(writes);
-      // A newer pass took over this account (its checkpoint no longer matches): stop here.
+      // A newer pass took over, or another walker of this pass got here first: stop here.
       if (extra.length > 0 && results[writes.length - extra.length]?.meta.changes === 0) {
         return commit(ctx, job, [], { type: "ack", note: "superseded by a newer pass", stats }, true);
       }

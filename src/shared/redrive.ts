@@ -44,6 +44,8 @@ export async function redriveFailure(deps: IngestDeps, id: string, now: Date = n
     job_id: redriveJobId(parsed.output.job_id, now.getTime()),
     received_at: redrivenAt,
     origin: "redrive",
+    // A dead-lettered backfill's pass was marked failed: redrive as a new, complete pass.
+    ...(parsed.output.kind === "backfill" ? { pass: null, cursor: null } : {}),
   };
   try {
     await sendJobs(deps.jobs, [job]);
@@ -65,11 +67,11 @@ export async function redriveFailure(deps: IngestDeps, id: string, now: Date = n
 }
 
 /**
- * `<job_id>.r<ms in base 36>`, replacing an earlier redrive's suffix so that redriving the same
- * work again and again does not grow the id; cut to the schema's 200 characters.
+ * `<job_id>.r<ms in base 36>`, replacing earlier redrive and dead-letter suffixes so that work
+ * failing and redriven again and again does not grow the id; cut to the schema's 200 characters.
  */
 export function redriveJobId(jobId: string, nowMs: number): string {
   const suffix = `.r${nowMs.toString(36)}`;
-  const base = jobId.replace(/\.r[0-9a-z]+$/, "");
+  const base = jobId.replace(/(~dead|\.r[0-9a-z]+)+$/, "");
   return base.slice(0, MAX_JOB_ID_LENGTH - suffix.length) + suffix;
 }

@@ -65,7 +65,7 @@ export async function claimBackfill(
        ON CONFLICT (id) DO UPDATE SET
          user = COALESCE(excluded.user, accounts.user),
          backfill_status = 'running', backfill_pass = ?3, backfill_cursor = NULL,
-         backfill_pages = 0, backfill_gigs = 0, backfill_skipped = 0,
+         backfill_pages = 0, backfill_gigs = 0, backfill_skipped = 0, backfill_retry_ms = NULL,
          backfill_started_ms = ?5, backfill_progress_ms = ?5,
          backfill_completed_at = NULL
        WHERE NOT (accounts.backfill_status IN ('running', 'done') AND accounts.backfill_started_ms >= ?4)
@@ -98,26 +98,39 @@ export async function readBackfill(db: D1Database, account: string): Promise<Bac
 
 /**
  * Records one page of a pass: the cursor to resume from (null = finished), progress, and gigs
- * skipped as invalid. Only applies while `pass` is still the account's pass; a newer pass makes
- * this a no-op.
+ * skipped as invalid. A compare-and-set: it applies only while `pass` is the account's pass and
+ * its cursor is still the one this page was fetched from (`from`). A newer pass, or another
+ * walker of the same pass that got there first, makes it a no-op (0 changes): stop walking.
  */
 export function checkpointBackfillStatement(
   db: D1Database,
   account: string,
   pass: string,
-  next: string | null,
-  page: { gigs: number; skipped: number },
+  page: { from: string | null; next: string | null; gigs: number; skipped: number },
   nowMs: number,
 ): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE accounts SET backfill_cursor = ?3, backfill_pages = backfill_pages + 1,
          backfill_gigs = backfill_gigs + ?4, backfill_skipped = backfill_skipped + ?7, backfill_progress_ms = ?5,
+         backfill_retry_ms = NULL,
          backfill_status = CASE WHEN ?3 IS NULL THEN 'done' ELSE 'running' END,
          backfill_completed_at = CASE WHEN ?3 IS NULL THEN ?6 ELSE NULL END
-       WHERE id = ?1 AND backfill_pass = ?2`,
+       WHERE id = ?1 AND backfill_pass = ?2 AND backfill_cursor IS ?8`,
     )
-    .bind(account, pass, next, page.gigs, nowMs, new Date(nowMs).toISOString(), page.skipped);
+    .bind(account, pass, page.next, page.gigs, nowMs, new Date(nowMs).toISOString(), page.skipped, page.from);
+}
+
+/** Notes when a pass's message is due again after a failure, so the cron leaves it be until then. */
+export function backfillRetryStatement(
+  db: D1Database,
+  account: string,
+  pass: string,
+  dueMs: number,
+): D1PreparedStatement {
+  return db
+    .prepare("UPDATE accounts SET backfill_retry_ms = ?3 WHERE id = ?1 AND backfill_pass = ?2")
+    .bind(account, pass, dueMs);
 }
 
 /** Marks a pass failed (its job was dead-lettered), so the next sync request starts afresh. */
@@ -129,7 +142,10 @@ export function failBackfillStatement(db: D1Database, account: string, pass: str
     .bind(account, pass);
 }
 
-/** Running passes with no checkpoint since `beforeMs`: their message was lost or is stuck. */
+/**
+ * Running passes with no checkpoint since `beforeMs` and no retry due after it: their message
+ * was lost or is stuck.
+ */
 export async function stalledBackfills(
   db: D1Database,
   beforeMs: number,
@@ -138,7 +154,8 @@ export async function stalledBackfills(
   const { results } = await db
     .prepare(
       `SELECT id, user, backfill_pass, backfill_cursor FROM accounts
-       WHERE backfill_status = 'running' AND backfill_progress_ms < ?1 ORDER BY backfill_progress_ms LIMIT ?2`,
+       WHERE backfill_status = 'running' AND backfill_progress_ms < ?1 AND COALESCE(backfill_retry_ms, 0) < ?1
+       ORDER BY backfill_progress_ms LIMIT ?2`,
     )
     .bind(beforeMs, limit)
     .all<{ id: string; user: string | null; backfill_pass: string; backfill_cursor: string | null }>();

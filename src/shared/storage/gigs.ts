@@ -133,25 +133,41 @@ export function tombstoneStatements(
 /**
  * Tombstones the account's live gigs that a complete listing (a backfill pass that started at
  * `passStartedMs`) did not see: Argyle no longer has them, even if their removal webhook was lost.
- * A pass that skipped invalid gigs is not complete, so then nothing is tombstoned.
+ * Only when `pass` completed as the account's current pass (a superseded pass proves nothing),
+ * and skipped no invalid gigs (then the listing was not complete).
  */
-export function reconcileStatement(db: D1Database, account: string, passStartedMs: number): D1PreparedStatement {
+export function reconcileStatement(
+  db: D1Database,
+  account: string,
+  pass: string,
+  passStartedMs: number,
+): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE gigs SET removed_at = ?3, synced_ms = ?2
        WHERE account = ?1 AND removed_at IS NULL AND synced_ms < ?2
-         AND COALESCE((SELECT backfill_skipped FROM accounts WHERE id = ?1), 0) = 0`,
+         AND EXISTS (SELECT 1 FROM accounts WHERE id = ?1 AND backfill_pass = ?4
+           AND backfill_status = 'done' AND backfill_skipped = 0)`,
     )
-    .bind(account, passStartedMs, new Date(passStartedMs).toISOString());
+    .bind(account, passStartedMs, new Date(passStartedMs).toISOString(), pass);
 }
 
-/** The IDs among `ids` whose stored state was learned at or after `sinceMs` (fresh: skip them). */
+/** IDs per freshness query: D1's 100 bound parameters, less the time. */
+export const FRESHNESS_QUERY_IDS = MAX_PARAMS - 1;
+
+/**
+ * The IDs among `ids` whose stored state was learned at or after `sinceMs` (fresh: skip them).
+ * One query per 99 IDs; a fetch job (42 IDs) needs one.
+ */
 export async function freshGigIds(db: D1Database, ids: readonly string[], sinceMs: number): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  if (ids.length >= MAX_PARAMS) throw new Error(`freshGigIds takes at most ${MAX_PARAMS - 1} ids`);
-  const { results } = await db
-    .prepare(`SELECT id FROM gigs WHERE synced_ms >= ?1 AND id IN (${ids.map((_, i) => `?${i + 2}`).join(", ")})`)
-    .bind(sinceMs, ...ids)
-    .all<{ id: string }>();
-  return new Set(results.map((r) => r.id));
+  const fresh = new Set<string>();
+  for (let i = 0; i < ids.length; i += FRESHNESS_QUERY_IDS) {
+    const chunk = ids.slice(i, i + FRESHNESS_QUERY_IDS);
+    const { results } = await db
+      .prepare(`SELECT id FROM gigs WHERE synced_ms >= ?1 AND id IN (${chunk.map((_, n) => `?${n + 2}`).join(", ")})`)
+      .bind(sinceMs, ...chunk)
+      .all<{ id: string }>();
+    for (const { id } of results) fresh.add(id);
+  }
+  return fresh;
 }

@@ -124,7 +124,13 @@ describe("tombstones", () => {
     const unseen = "0187dbfa-6f5e-a33a-af26-000000000002";
     await upsert(gig("2023-03-09T00:00:00Z", {}, unseen), 100);
     await upsert(gig("2023-03-09T00:00:00Z", {}, seen), 1100); // listed by the pass that started at 1000
-    await env.DB.batch([reconcileStatement(env.DB, ACCOUNT, 1000)]);
+    await env.DB.prepare("INSERT INTO accounts (id, backfill_status, backfill_pass) VALUES (?, 'done', 'p1')")
+      .bind(ACCOUNT)
+      .run();
+    // A superseded pass (p0) proves nothing; the account's completed pass (p1) does.
+    await env.DB.batch([reconcileStatement(env.DB, ACCOUNT, "p0", 1000)]);
+    expect((await row(unseen))?.removed_at).toBeNull();
+    await env.DB.batch([reconcileStatement(env.DB, ACCOUNT, "p1", 1000)]);
     expect((await row(seen))?.removed_at).toBeNull();
     expect((await row(unseen))?.removed_at).toEqual(expect.any(String));
   });
