@@ -1,7 +1,8 @@
 /**
  * The dead-letter queue's batch handler: turns each message that ran out of retries (or failed
  * permanently) into a row in `failures`, with the reason and last error from the attempt log,
- * narrowed to the gigs still missing. Nothing leaves this queue without a record.
+ * narrowed to the gigs still missing. Nothing leaves this queue without a record, unless D1
+ * stays down for days (see recordRetrySeconds).
  * @module
  */
 import { describeError } from "../shared/errors.ts";
@@ -13,8 +14,14 @@ import { freshGigIds } from "../shared/storage/gigs.ts";
 import { clearAttemptsStatement, insertFailureStatement, readAttempts } from "../shared/storage/job-failures.ts";
 import type { ConsumerEnv } from "./env.ts";
 
-/** Seconds before retrying a failure record that could not be written (D1 trouble). */
-const RECORD_RETRY_SECONDS = 60;
+/**
+ * Retrying a failure record that could not be written (D1 trouble): a minute more per attempt,
+ * up to an hour, so the DLQ's 100 retries span about three days of D1 outage before the
+ * platform drops the message.
+ */
+function recordRetrySeconds(attempts: number): number {
+  return Math.min(3600, 60 * attempts);
+}
 /** Largest job JSON kept for an unreadable message. */
 const MAX_RAW_BYTES = 50_000;
 
@@ -28,7 +35,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Consu
         message_id: message.id,
         error: describeError(error),
       });
-      message.retry({ delaySeconds: RECORD_RETRY_SECONDS });
+      message.retry({ delaySeconds: recordRetrySeconds(message.attempts) });
     }
   }
 }

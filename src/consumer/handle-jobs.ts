@@ -9,8 +9,7 @@
 import { backoffSeconds } from "../shared/backoff.ts";
 import { createLimiter, SubrequestBudget } from "../shared/budget.ts";
 import { describeError } from "../shared/errors.ts";
-import { sendJobs } from "../shared/ingest.ts";
-import { type Job, parseJob } from "../shared/jobs.ts";
+import { type Job, parseJob, toSendBatches } from "../shared/jobs.ts";
 import { logError, logInfo, logWarn } from "../shared/log.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
@@ -26,8 +25,10 @@ interface Settled {
 
 export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv): Promise<void> {
   const config = readConfig(env);
-  // Keep subrequests back for the sends that settle the batch: continuations and dead letters.
-  const reserved = 1 + Math.ceil(batch.messages.length / 50) + 1;
+  // Keep subrequests back for the sends that settle the batch: continuations (a sendBatch holds
+  // 256 KB, about 50 continuations of the largest kind, a backfill with its cursor URL) and
+  // dead letters (one sendBatch).
+  const reserved = Math.ceil(batch.messages.length / 50) + 1;
   const budget = new SubrequestBudget(config.maxSubrequests - reserved);
   const limit = createLimiter(config.maxConcurrency);
   const base = { db: env.DB, config, budget, limit, now: Date.now };
@@ -36,41 +37,59 @@ export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv)
     batch.messages.map((message) => runMessage(message, { ...base, attempts: message.attempts })),
   );
 
-  const continuations = settled.filter((s) => s.continuation);
-  const deadLetters = settled.filter((s) => s.deadLetter);
-  const [continued, deadLettered] = await Promise.all([
-    trySend("continuations", continuations.length, () =>
-      sendJobs(
-        env.JOBS,
-        continuations.flatMap((s) => (s.continuation ? [s.continuation] : [])),
-      ),
-    ),
-    trySend("dead letters", deadLetters.length, () =>
-      env.DEAD_LETTERS.sendBatch(deadLetters.map((s) => ({ body: s.deadLetter?.body, contentType: "json" }))),
-    ),
-  ]);
+  // The sends may use the reserve and whatever the jobs left of the budget; a follow-up that does
+  // not fit, like one the queue refuses, gets its message redelivered instead.
+  const sendBudget = new SubrequestBudget(budget.remaining + reserved);
+  const continued = await sendWithin(env.JOBS, "continuations", settled, (s) => s.continuation, sendBudget);
+  const deadLettered = await sendWithin(env.DEAD_LETTERS, "dead letters", settled, deadLetterBody, sendBudget);
   for (const s of settled) {
     if (!s.continuation && !s.deadLetter) continue;
-    // If the queue refused the follow-up, redeliver the message: its committed work is skipped
+    // If the follow-up is not on its queue, redeliver the message: its committed work is skipped
     // next time (freshness, checkpoints), and nothing is lost.
-    if ((s.continuation && !continued) || (s.deadLetter && !deadLettered)) {
+    if ((s.continuation && !continued.has(s)) || (s.deadLetter && !deadLettered.has(s))) {
       s.message.retry({ delaySeconds: backoffSeconds(s.message.attempts, config.backoff) });
     } else {
       s.message.ack();
     }
   }
-  logInfo("batch", { queue: batch.queue, messages: batch.messages.length, subrequests: budget.used });
+  logInfo("batch", {
+    queue: batch.queue,
+    messages: batch.messages.length,
+    subrequests: budget.used + sendBudget.used,
+  });
 }
 
-async function trySend(what: string, count: number, send: () => Promise<unknown>): Promise<boolean> {
-  if (count === 0) return true;
-  try {
-    await send();
-    return true;
-  } catch (error) {
-    logWarn(`could not queue ${what}; their messages will be redelivered`, { count, error: describeError(error) });
-    return false;
+/** A message's dead-letter body, if it has one (an unreadable message's body may be anything). */
+function deadLetterBody(item: Settled): unknown {
+  return item.deadLetter ? (item.deadLetter.body ?? null) : undefined;
+}
+
+/** Sends each item's body (those with one) in as few batches as fit `budget`; returns those sent. */
+async function sendWithin(
+  queue: Queue<unknown>,
+  what: string,
+  items: Settled[],
+  bodyOf: (item: Settled) => unknown,
+  budget: SubrequestBudget,
+): Promise<Set<Settled>> {
+  const sent = new Set<Settled>();
+  const pending = items.filter((item) => bodyOf(item) !== undefined);
+  for (const group of toSendBatches(pending, bodyOf)) {
+    if (!budget.take()) {
+      logWarn(`no subrequests left to queue ${what}; their messages will be redelivered`, { count: group.length });
+      break;
+    }
+    try {
+      await queue.sendBatch(group.map((item) => ({ body: bodyOf(item), contentType: "json" })));
+      for (const item of group) sent.add(item);
+    } catch (error) {
+      logWarn(`could not queue ${what}; their messages will be redelivered`, {
+        count: group.length,
+        error: describeError(error),
+      });
+    }
   }
+  return sent;
 }
 
 async function runMessage(message: Message<unknown>, ctx: JobContext): Promise<Settled> {

@@ -23,6 +23,8 @@ export const STALL_MS = 15 * 60_000;
 /** Per cron run, to stay well inside the subrequest budget. */
 const SWEEP_LIMIT = 25;
 const PRUNE_LIMIT = 1000;
+/** Jobs re-queued per cron run: 5 sendBatch calls of 100 (one event may exceed it alone). */
+const SWEEP_MAX_JOBS = 500;
 
 export interface MaintenanceSummary {
   requeuedEvents: number;
@@ -59,19 +61,24 @@ async function requeueUnenqueuedEvents(env: ConsumerEnv, nowMs: number): Promise
   const rows = await listUnenqueuedEvents(env.DB, timeOrderedIdFloor(nowMs - SWEEP_GRACE_MS), SWEEP_LIMIT);
   if (rows.length === 0) return 0;
   const jobs: Job[] = [];
+  const swept: typeof rows = [];
   for (const row of rows) {
     const parsed = parseWebhook(new Uint8Array(row.body));
     // Same event id and arrival time as the original attempt, so the jobs are the same jobs.
-    if (parsed.kind === "gig")
-      jobs.push(...planJobs(parsed.envelope, { eventId: row.id, receivedAt: row.received_at }));
+    const planned =
+      parsed.kind === "gig" ? planJobs(parsed.envelope, { eventId: row.id, receivedAt: row.received_at }) : [];
+    // Stay within the cron's subrequest budget: the rest waits for the next run.
+    if (swept.length > 0 && jobs.length + planned.length > SWEEP_MAX_JOBS) break;
+    jobs.push(...planned);
+    swept.push(row);
   }
   await sendJobs(env.JOBS, jobs);
   const at = new Date(nowMs).toISOString();
   await env.DB.batch(
-    rows.map((row) => env.DB.prepare("UPDATE events SET enqueued_at = ?2 WHERE id = ?1").bind(row.id, at)),
+    swept.map((row) => env.DB.prepare("UPDATE events SET enqueued_at = ?2 WHERE id = ?1").bind(row.id, at)),
   );
-  logInfo("re-queued events whose jobs never reached the queue", { events: rows.length, jobs: jobs.length });
-  return rows.length;
+  logInfo("re-queued events whose jobs never reached the queue", { events: swept.length, jobs: jobs.length });
+  return swept.length;
 }
 
 async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number): Promise<number> {

@@ -6,7 +6,7 @@
  */
 import { ArgyleError, type GigPage, listGigs, listGigsPage } from "../shared/argyle-client.ts";
 import { describeError } from "../shared/errors.ts";
-import type { BackfillJob, ListWindowJob } from "../shared/jobs.ts";
+import type { BackfillJob, Job, ListWindowJob } from "../shared/jobs.ts";
 import {
   type BackfillState,
   checkpointBackfillStatement,
@@ -35,7 +35,32 @@ export function runListWindow(job: ListWindowJob, ctx: JobContext): Promise<Outc
         toStartDatetime: job.to,
         limit: ctx.config.pageSize,
       }),
-    continueFrom: (cursor) => ({ ...job, job_id: continuationId(job.job_id), cursor }),
+    continueFrom: (cursor, listed) => ({
+      ...job,
+      job_id: continuationId(job.job_id),
+      cursor,
+      listed: job.listed + listed,
+    }),
+    // Fewer gigs in the window than Argyle said were added: something fell outside it. Walk the
+    // whole account rather than leave a gig missing.
+    onComplete: (listed) => {
+      if (job.expected === null || job.listed + listed >= job.expected) return undefined;
+      const { v, event_id, account, user, received_at, available_count, origin } = job;
+      const jobId = `${job.job_id.slice(0, 180)}~backfill`;
+      return {
+        v,
+        event_id,
+        account,
+        user,
+        received_at,
+        available_count,
+        origin,
+        kind: "backfill",
+        job_id: jobId,
+        pass: null,
+        cursor: null,
+      };
+    },
   });
 }
 
@@ -99,7 +124,10 @@ async function passToWalk(job: BackfillJob, ctx: JobContext): Promise<(BackfillS
 
 interface WalkOptions<J extends ListWindowJob | BackfillJob> {
   firstPage: () => Promise<GigPage>;
-  continueFrom: (cursor: string) => J;
+  /** The message that carries on from `cursor`, having listed `listed` gigs in this invocation. */
+  continueFrom: (cursor: string, listed: number) => J;
+  /** Follow-up work once the walk is complete, given the gigs listed in this invocation. */
+  onComplete?: (listed: number) => Job | undefined;
   /**
    * Extra writes committed atomically with each page (the backfill checkpoint). They come last:
    * the walk reads the first of them's result to see whether a newer pass took over.
@@ -134,11 +162,18 @@ async function walk<J extends ListWindowJob | BackfillJob>(
   let inflight = fetchPage(startCursor);
   let cursor = startCursor;
   let answered = false;
+  let listed = 0;
   for (;;) {
     const result = await inflight;
     if (!result.ok) return commit(ctx, job, [], failureOutcome(result.error, job, cursor, ctx, stats), answered);
     answered = true;
     const { gigs, invalid, next } = result.value;
+    listed += gigs.length + invalid.length;
+    if (next !== null && next === cursor) {
+      // A page that points at itself would be walked forever: that is Argyle's bug, not a blip.
+      const loop = new ArgyleError("permanent", "Argyle's next page is the page just listed");
+      return commit(ctx, job, [], failureOutcome(loop, job, cursor, ctx, stats), answered);
+    }
     // Fetch the next page while this one is written: the walk is bound by Argyle's latency.
     const prefetch = next !== null && ctx.budget.take(PAGE_COST);
     if (prefetch) {
@@ -162,8 +197,8 @@ async function walk<J extends ListWindowJob | BackfillJob>(
 
     if (!prefetch) {
       // Last page of the walk, or of this invocation: commit it with the job's bookkeeping.
-      const outcome: Outcome =
-        next === null ? { type: "ack", stats } : { type: "ack", continuation: options.continueFrom(next), stats };
+      const continuation = next === null ? options.onComplete?.(listed) : options.continueFrom(next, listed);
+      const outcome: Outcome = { type: "ack", continuation, stats };
       return commit(ctx, job, writes, outcome, true);
     }
     try {

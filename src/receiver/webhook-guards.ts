@@ -18,7 +18,7 @@ export const requireSecret: Guard = async (c, next) => {
   const secrets = [c.env.ARGYLE_WEBHOOK_SECRET, c.env.ARGYLE_WEBHOOK_SECRET_PREVIOUS].filter(
     (s): s is string => typeof s === "string" && s.length > 0,
   );
-  if (!c.env.ARGYLE_WEBHOOK_SECRET || secrets.length === 0) {
+  if (!c.env.ARGYLE_WEBHOOK_SECRET) {
     fail(500, "not_configured", "ARGYLE_WEBHOOK_SECRET is not set: webhooks are refused until it is.");
   }
   c.set("secrets", secrets);

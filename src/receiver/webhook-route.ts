@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { ingestWebhook } from "../shared/ingest.ts";
-import { logInfo } from "../shared/log.ts";
+import { logInfo, logWarn } from "../shared/log.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import {
@@ -34,7 +34,9 @@ webhookRoute.post(
       await next();
     } finally {
       const d = c.get("delivery");
-      logInfo("webhook", {
+      // A signed delivery we could not use needs a person (fix, then replay): make it stand out.
+      const log = d.status === "invalid" ? logWarn : logInfo;
+      log("webhook", {
         http_status: c.res.status,
         status: d.status ?? "rejected",
         event: d.event,

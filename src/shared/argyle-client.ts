@@ -189,6 +189,8 @@ function validateGig(value: unknown): Gig {
   return parsed.output;
 }
 
+/** Where and what was expected, never the value received: this text is logged and stored. */
 function issueText(issues: readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
-  return `gig object failed validation at "${v.getDotPath(issues[0]) ?? ""}": ${issues[0].message}`;
+  const [issue] = issues;
+  return `gig object failed validation at "${v.getDotPath(issue) ?? ""}": expected ${issue.expected ?? "another value"}`;
 }

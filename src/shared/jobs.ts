@@ -61,6 +61,10 @@ const ListWindowJobSchema = v.object({
   kind: v.literal("list_window"),
   from: IsoTime,
   to: IsoTime,
+  /** Argyle's `added_count`: a window that lists fewer gigs than this is backfilled instead. */
+  expected: v.optional(v.nullable(v.number()), null),
+  /** Gigs listed by earlier messages of this walk. */
+  listed: v.optional(v.number(), 0),
   /** Argyle's `next` URL to continue from; null = first page. */
   cursor: v.nullable(v.pipe(v.string(), v.url(), v.maxLength(4000))),
 });
@@ -127,14 +131,40 @@ export function planJobs(gigEvent: GigEvent, origin: JobOrigin): Job[] {
         ids,
       }));
     case "gigs.added": {
-      const { added_from: from, added_to: to } = gigEvent.data;
-      if (from && to) return [{ ...base, job_id: jobId(0), kind: "list_window", from, to, cursor: null }];
-      return [{ ...base, job_id: jobId(0), kind: "backfill", pass: null, cursor: null }];
+      const from = epochMs(gigEvent.data.added_from);
+      const to = epochMs(gigEvent.data.added_to);
+      if (from === null || to === null)
+        return [{ ...base, job_id: jobId(0), kind: "backfill", pass: null, cursor: null }];
+      return [
+        {
+          ...base,
+          job_id: jobId(0),
+          kind: "list_window",
+          from: new Date(from - WINDOW_MARGIN_MS).toISOString(),
+          to: new Date(to + WINDOW_MARGIN_MS).toISOString(),
+          expected: gigEvent.data.added_count,
+          listed: 0,
+          cursor: null,
+        },
+      ];
     }
     case "gigs.partially_synced":
     case "gigs.fully_synced":
       return [{ ...base, job_id: jobId(0), kind: "backfill", pass: null, cursor: null }];
   }
+}
+
+/**
+ * Widening of a `gigs.added` window on each side. Argyle's window bounds and its gigs' start
+ * times may differ in precision or rounding (`…00Z` against `…00.037Z`); listing a few more gigs
+ * than were added costs little and can only add, while a gig just outside would be missed.
+ */
+export const WINDOW_MARGIN_MS = 60 * 60_000;
+
+function epochMs(value: string | null): number | null {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /** Gig IDs a job names (empty for list and backfill jobs). */
@@ -149,20 +179,23 @@ const MAX_BATCH_BYTES = 250_000;
 const MAX_MESSAGE_BYTES = 120_000;
 const PER_MESSAGE_OVERHEAD = 100;
 
-/** Splits jobs into `sendBatch` calls that respect the Queue's size and count limits. */
-export function toSendBatches(jobs: readonly Job[]): Job[][] {
-  const batches: Job[][] = [];
-  let current: Job[] = [];
+/**
+ * Splits messages into `sendBatch` calls that respect the Queue's size and count limits.
+ * `bodyOf` picks each item's message body (by default, the item itself).
+ */
+export function toSendBatches<T>(items: readonly T[], bodyOf: (item: T) => unknown = (item) => item): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const job of jobs) {
-    const size = jobBytes(job) + PER_MESSAGE_OVERHEAD;
-    if (size > MAX_MESSAGE_BYTES) throw new Error(`job ${job.job_id} is ${size} bytes, over the queue's limit`);
+  for (const item of items) {
+    const size = jsonBytes(bodyOf(item)) + PER_MESSAGE_OVERHEAD;
+    if (size > MAX_MESSAGE_BYTES) throw new Error(`a message of ${size} bytes is over the queue's limit`);
     if (current.length === MAX_BATCH_MESSAGES || bytes + size > MAX_BATCH_BYTES) {
       batches.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(job);
+    current.push(item);
     bytes += size;
   }
   if (current.length > 0) batches.push(current);
@@ -171,8 +204,8 @@ export function toSendBatches(jobs: readonly Job[]): Job[][] {
 
 const encoder = new TextEncoder();
 
-function jobBytes(job: Job): number {
-  return encoder.encode(JSON.stringify(job)).byteLength;
+function jsonBytes(body: unknown): number {
+  return encoder.encode(JSON.stringify(body) ?? "null").byteLength;
 }
 
 /** Validates a message body off the queue. */

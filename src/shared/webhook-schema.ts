@@ -23,9 +23,22 @@ const CountSchema = v.union(
   "must be a non-negative integer or numeric string",
 );
 
-const DatetimeSchema = v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 datetime"));
-const OptionalDatetime = v.nullish(DatetimeSchema, null);
-const OptionalCount = v.nullish(CountSchema, null);
+/** Any datetime JavaScript can read: Argyle's precision and offsets vary. */
+const DatetimeSchema = v.pipe(
+  v.string(),
+  v.maxLength(100),
+  v.check((s) => !Number.isNaN(Date.parse(s)), "must be a datetime"),
+);
+
+/**
+ * Argyle's counts and date ranges are informational (the event log keeps them; `gigs.added`'s
+ * window is the one used, and without it the account is backfilled instead). A value in a shape
+ * we do not expect becomes null rather than making the event invalid, so a cosmetic change on
+ * Argyle's side can never stop the mirror. What the work depends on (account, user, gig IDs)
+ * stays strict.
+ */
+const OptionalDatetime = v.fallback(v.nullish(DatetimeSchema, null), null);
+const OptionalCount = v.fallback(v.nullish(CountSchema, null), null);
 
 /** The envelope shared by every Argyle event. `name` is the subscription's name, not the event's. */
 export const EnvelopeSchema = v.looseObject({

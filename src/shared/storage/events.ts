@@ -31,7 +31,8 @@ export interface EventRecord {
 /**
  * Records a delivery and its body in one D1 transaction (one subrequest). The body is stored once
  * per distinct SHA-256; `duplicate_of` points at the first event with the same body (replays,
- * being deliberate, are not marked as duplicates). Returns that id or null.
+ * being deliberate, are not marked as duplicates). An event with no jobs has nothing to queue,
+ * so it is born enqueued. Returns `duplicate_of`.
  */
 export async function insertEvent(db: D1Database, rec: EventRecord, body: Uint8Array): Promise<string | null> {
   const [, inserted] = await db.batch<{ duplicate_of: string | null }>([
@@ -42,9 +43,10 @@ export async function insertEvent(db: D1Database, rec: EventRecord, body: Uint8A
       .prepare(
         `INSERT INTO events (id, received_at, event, subscription, account, user, status, issues,
            available_count, item_count, window_from, window_to, days_synced, gig_ids, jobs,
-           body_sha256, body_bytes, replay_of, duplicate_of)
+           body_sha256, body_bytes, replay_of, duplicate_of, enqueued_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           CASE WHEN ?18 IS NULL THEN (SELECT id FROM events WHERE body_sha256 = ?16 ORDER BY id LIMIT 1) END)
+           CASE WHEN ?18 IS NULL THEN (SELECT id FROM events WHERE body_sha256 = ?16 ORDER BY id LIMIT 1) END,
+           CASE WHEN ?15 = 0 THEN ?2 END)
          RETURNING duplicate_of`,
       )
       .bind(

@@ -217,6 +217,18 @@ describe("list_window and backfill", () => {
     expect(argyle.stats.snapshot().listPages).toBe(Math.ceil(expected.length / 50));
   });
 
+  it("a window that lists fewer gigs than Argyle said were added is followed by a backfill", async () => {
+    const gigs = argyle.store.gigsOf(account);
+    const from = String(gigs[0]?.start_datetime);
+    const to = String(gigs[1]?.start_datetime);
+    const m = meter();
+    const ok = await runBatch([job("list_window", { account, user, from, to, expected: 2 })]);
+    expect(ok.explicitAcks).toEqual(["msg-0"]);
+    expect(m.sent).toEqual([]);
+    await runBatch([job("list_window", { account, user, from, to, expected: 25 })]);
+    expect(m.sent).toEqual([expect.objectContaining({ kind: "backfill", account, pass: null, cursor: null })]);
+  });
+
   it("backfill stores every gig, marks the pass done, and tombstones gigs Argyle no longer has", async () => {
     const big = argyle.store.accounts()[1];
     if (!big) throw new Error("no second account");

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { newTimeOrderedId } from "../../../src/shared/ids.ts";
 import type { Job } from "../../../src/shared/jobs.ts";
 import type { EventSummary } from "../../../src/shared/storage/events-read.ts";
-import { GIG_EVENT_DATA_SCHEMAS } from "../../../src/shared/webhook-schema.ts";
+import { ArgyleIdSchema, GIG_EVENT_DATA_SCHEMAS } from "../../../src/shared/webhook-schema.ts";
 import accountsFailed from "../../fixtures/webhooks/accounts.failed.json";
 import removed from "../../fixtures/webhooks/gigs.removed.json";
 import updated from "../../fixtures/webhooks/gigs.updated.json";
@@ -193,17 +193,24 @@ describe("POST /api/events/{id}/replay", () => {
   }
 
   it("processes an invalid event again once a schema fix accepts it, recorded as a replay", async () => {
-    // Argyle sends an updated_from without a zone: today's schema refuses it, so it is kept as invalid.
+    // Argyle starts sending the gig IDs as objects: today's schema refuses them, so it is kept as invalid.
     const payload = editable(updated);
-    payload.data.updated_from = "2023-03-02T00:00:00";
+    payload.data.updated_gigs = updated.data.updated_gigs.map((id) => ({ id }));
     const text = JSON.stringify(payload);
     const original = await post(text);
     expect((await apiJson<EventDetail>(`/api/events/${original}`)).body.status).toBe("invalid");
 
-    // The fix: accept any string there. Replaying runs the stored bytes through ingest again.
+    // The fix: accept either form. Replaying runs the stored bytes through ingest again.
     const schemas = GIG_EVENT_DATA_SCHEMAS as Record<string, v.GenericSchema>;
     const strict = GIG_EVENT_DATA_SCHEMAS["gigs.updated"];
-    schemas["gigs.updated"] = v.looseObject({ ...strict.entries, updated_from: v.nullish(v.string(), null) });
+    const idOrObject = v.union([
+      ArgyleIdSchema,
+      v.pipe(
+        v.object({ id: ArgyleIdSchema }),
+        v.transform((o) => o.id),
+      ),
+    ]);
+    schemas["gigs.updated"] = v.looseObject({ ...strict.entries, updated_gigs: v.array(idOrObject) });
     const queue = spyOnQueue();
     let res: Response;
     try {
@@ -225,7 +232,7 @@ describe("POST /api/events/{id}/replay", () => {
       gig_ids: 2,
       jobs: 1,
       body: text,
-      window_from: "2023-03-02T00:00:00",
+      window_from: "2023-03-02T00:00:00Z",
       enqueued_at: expect.any(String),
     });
     expect(queue.jobs()).toEqual([

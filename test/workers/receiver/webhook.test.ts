@@ -73,7 +73,7 @@ describe("POST /webhooks/argyle with Argyle's documented payloads", () => {
     expect(queue.jobs()).toEqual([expect.objectContaining({ kind: "remove_gigs", ids: removed.data.removed_gigs })]);
   });
 
-  it("gigs.added: queues a listing of the account's gigs in the added window", async () => {
+  it("gigs.added: queues a listing of the account's gigs in the added window, widened by an hour", async () => {
     const queue = spyOnQueue();
     const res = await postWebhook(JSON.stringify(added));
     expect(res.status).toBe(202);
@@ -81,8 +81,9 @@ describe("POST /webhooks/argyle with Argyle's documented payloads", () => {
       expect.objectContaining({
         kind: "list_window",
         account: added.data.account,
-        from: "2023-03-02T00:00:00Z",
-        to: "2023-03-03T00:00:00Z",
+        from: "2023-03-01T23:00:00.000Z",
+        to: "2023-03-03T01:00:00.000Z",
+        expected: 6,
         cursor: null,
       }),
     ]);
@@ -171,16 +172,28 @@ describe("signed but unusable bodies are recorded as invalid, never lost", () =>
   it("records a gig event that fails the schema, with the failing paths", async () => {
     const payload = editable(updated);
     payload.data.updated_gigs = ["not-an-id", 42];
-    payload.data.available_count = -1;
+    delete payload.data.user;
     const res = await postWebhook(JSON.stringify(payload));
     const { status, id } = await res.json<{ status: string; id: string }>();
     expect(status).toBe("invalid");
     const row = await eventRow(id);
     expect(row).toMatchObject({ event: "gigs.updated", account: updated.data.account, jobs: 0 });
     const paths = (JSON.parse(String(row?.issues)) as { path: string }[]).map((i) => i.path);
-    expect(paths).toEqual(
-      expect.arrayContaining(["data.updated_gigs.0", "data.updated_gigs.1", "data.available_count"]),
-    );
+    expect(paths).toEqual(expect.arrayContaining(["data.updated_gigs.0", "data.updated_gigs.1", "data.user"]));
+  });
+
+  it("never lets an informational field in an unexpected shape stop the work", async () => {
+    const queue = spyOnQueue();
+    const payload = editable(updated);
+    payload.data.available_count = -1;
+    payload.data.updated_count = "two";
+    payload.data.updated_from = "last tuesday";
+    payload.data.available_to = "2023-03-03"; // a date without a time still reads as one
+    const res = await postWebhook(JSON.stringify(payload));
+    const { status, id } = await res.json<{ status: string; id: string }>();
+    expect(status).toBe("accepted");
+    expect(await eventRow(id)).toMatchObject({ available_count: null, item_count: null, window_from: null });
+    expect(queue.jobs()).toEqual([expect.objectContaining({ ids: updated.data.updated_gigs })]);
   });
 
   it("records an envelope without an event name", async () => {
