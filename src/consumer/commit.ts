@@ -86,6 +86,10 @@ export async function commit(
       bookkeeping.push(backfillRetryStatement(ctx.db, job.account, job.pass ?? job.job_id, dueMs));
     }
   } else {
+    const delay = outcome.continuationDelaySeconds;
+    if (delay && job.kind === "backfill") {
+      bookkeeping.push(backfillRetryStatement(ctx.db, job.account, job.pass ?? job.job_id, ctx.now() + delay * 1000));
+    }
     if (outcome.deadLetter) {
       const { job: dead, reason, error } = outcome.deadLetter;
       bookkeeping.push(recordAttemptStatement(ctx.db, dead.job_id, ctx.attempts, reason, error));

@@ -20,6 +20,7 @@ interface Settled {
   message: Message<unknown>;
   /** Follow-up work that must be on a queue before this message may be acked. */
   continuation?: Job | undefined;
+  continuationDelaySeconds?: number | undefined;
   deadLetter?: { body: unknown } | undefined;
 }
 
@@ -40,8 +41,8 @@ export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv)
   // The sends may use the reserve and whatever the jobs left of the budget; a follow-up that does
   // not fit, like one the queue refuses, gets its message redelivered instead.
   const sendBudget = new SubrequestBudget(budget.remaining + reserved);
-  const continued = await sendWithin(env.JOBS, "continuations", settled, (s) => s.continuation, sendBudget);
-  const deadLettered = await sendWithin(env.DEAD_LETTERS, "dead letters", settled, deadLetterBody, sendBudget);
+  const continued = await sendWithin(env.JOBS, "continuations", settled, continuationMessage, sendBudget);
+  const deadLettered = await sendWithin(env.DEAD_LETTERS, "dead letters", settled, deadLetterMessage, sendBudget);
   for (const s of settled) {
     if (!s.continuation && !s.deadLetter) continue;
     // If the follow-up is not on its queue, redeliver the message: its committed work is skipped
@@ -59,28 +60,36 @@ export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv)
   });
 }
 
-/** A message's dead-letter body, if it has one (an unreadable message's body may be anything). */
-function deadLetterBody(item: Settled): unknown {
-  return item.deadLetter ? (item.deadLetter.body ?? null) : undefined;
+type FollowUp = { body: unknown; contentType: "json"; delaySeconds?: number };
+
+function continuationMessage(item: Settled): FollowUp | undefined {
+  if (!item.continuation) return undefined;
+  const delay = item.continuationDelaySeconds;
+  return { body: item.continuation, contentType: "json", ...(delay ? { delaySeconds: delay } : {}) };
 }
 
-/** Sends each item's body (those with one) in as few batches as fit `budget`; returns those sent. */
+/** A message's dead letter, if it has one (an unreadable message's body may be anything). */
+function deadLetterMessage(item: Settled): FollowUp | undefined {
+  return item.deadLetter ? { body: item.deadLetter.body ?? null, contentType: "json" } : undefined;
+}
+
+/** Sends each item's follow-up (those with one) in as few batches as fit `budget`; returns those sent. */
 async function sendWithin(
   queue: Queue<unknown>,
   what: string,
   items: Settled[],
-  bodyOf: (item: Settled) => unknown,
+  messageOf: (item: Settled) => FollowUp | undefined,
   budget: SubrequestBudget,
 ): Promise<Set<Settled>> {
   const sent = new Set<Settled>();
-  const pending = items.filter((item) => bodyOf(item) !== undefined);
-  for (const group of toSendBatches(pending, bodyOf)) {
+  const pending = items.filter((item) => messageOf(item) !== undefined);
+  for (const group of toSendBatches(pending, (item) => messageOf(item)?.body)) {
     if (!budget.take()) {
       logWarn(`no subrequests left to queue ${what}; their messages will be redelivered`, { count: group.length });
       break;
     }
     try {
-      await queue.sendBatch(group.map((item) => ({ body: bodyOf(item), contentType: "json" })));
+      await queue.sendBatch(group.flatMap((item) => messageOf(item) ?? []));
       for (const item of group) sent.add(item);
     } catch (error) {
       logWarn(`could not queue ${what}; their messages will be redelivered`, {
@@ -124,6 +133,7 @@ async function runMessage(message: Message<unknown>, ctx: JobContext): Promise<S
     return {
       message,
       continuation: outcome.continuation,
+      continuationDelaySeconds: outcome.continuationDelaySeconds,
       deadLetter: outcome.deadLetter ? { body: outcome.deadLetter.job } : undefined,
     };
   }

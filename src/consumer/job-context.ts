@@ -39,6 +39,8 @@ export type Outcome =
   | {
       type: "ack";
       continuation?: Job | undefined;
+      /** Deliver the continuation after this long (a walk carrying on after a failed page). */
+      continuationDelaySeconds?: number | undefined;
       deadLetter?: { job: Job; reason: FailureReason; error: string } | undefined;
       note?: string;
       stats: JobStats;

@@ -163,9 +163,25 @@ async function walk<J extends ListWindowJob | BackfillJob>(
   let cursor = startCursor;
   let answered = false;
   let listed = 0;
+  let listedCommitted = 0;
+  let progressed = false;
+  // After pages were committed, a failure carries on as a new message instead of a redelivery:
+  // a long walk through a flaky Argyle then never runs out of retries while it advances.
+  const carryOn = (failure: Outcome): Outcome =>
+    failure.type === "retry" && progressed
+      ? {
+          type: "ack",
+          continuation: options.continueFrom(cursor as string, listedCommitted),
+          continuationDelaySeconds: failure.delaySeconds,
+          note: `carrying on after ${failure.reason}: ${failure.error}`,
+          stats,
+        }
+      : failure;
   for (;;) {
     const result = await inflight;
-    if (!result.ok) return commit(ctx, job, [], failureOutcome(result.error, job, cursor, ctx, stats), answered);
+    if (!result.ok) {
+      return commit(ctx, job, [], carryOn(failureOutcome(result.error, job, cursor, ctx, stats)), answered);
+    }
     answered = true;
     const { gigs, invalid, next } = result.value;
     listed += gigs.length + invalid.length;
@@ -208,9 +224,11 @@ async function walk<J extends ListWindowJob | BackfillJob>(
         return commit(ctx, job, [], { type: "ack", note: "superseded by a newer pass", stats }, true);
       }
     } catch (error) {
-      return d1Retry(error, ctx, stats);
+      return carryOn(d1Retry(error, ctx, stats));
     }
     cursor = next;
+    listedCommitted = listed;
+    progressed = true;
   }
 }
 
