@@ -30,7 +30,7 @@ export default defineConfig({
         ],
         test: {
           name: "receiver",
-          include: ["test/workers/receiver/**/*.test.ts", "test/workers/shared/**/*.test.ts"],
+          include: ["test/workers/receiver/**/*.test.ts", "test/workers/domain/**/*.test.ts"],
           setupFiles: ["test/workers/apply-migrations.ts"],
         },
       },

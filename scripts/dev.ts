@@ -9,8 +9,8 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { signBody } from "../src/shared/signature.ts";
-import { GIG_EVENT_NAMES } from "../src/shared/webhook-schema.ts";
+import { signBody } from "../src/domain/signature.ts";
+import { GIG_EVENT_NAMES } from "../src/domain/webhook-schema.ts";
 import { type DevConfig, devConfig } from "./lib/dev-config.ts";
 import { type LocalArgyleServer, startLocalArgyle } from "./lib/local-argyle-server.ts";
 import { formatLogLine } from "./lib/log-format.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { isArgyleId } from "../../src/shared/ids.ts";
+import { isArgyleId } from "../../src/domain/ids.ts";
 import { argsError, UsageError } from "./cli-errors.ts";
 
 /** What `create` subscribes to by default: every gig event. */

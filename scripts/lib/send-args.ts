@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { isArgyleId } from "../../src/shared/ids.ts";
+import { isArgyleId } from "../../src/domain/ids.ts";
 import { type Env, envValue, LOCAL_DEFAULTS, localArgyleOrigin, localReceiverUrl } from "./cli-env.ts";
 import { argsError, UsageError } from "./cli-errors.ts";
 

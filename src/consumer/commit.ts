@@ -3,12 +3,12 @@
  * account's summary and the attempt log), and the choice of retry delay for failures.
  * @module
  */
-import type { ArgyleError } from "../shared/argyle-client.ts";
-import { authRetryDelaySeconds, backoffSeconds, rateLimitDelaySeconds } from "../shared/backoff.ts";
-import { describeError } from "../shared/errors.ts";
-import type { Job } from "../shared/jobs.ts";
-import { backfillRetryStatement, touchAccountStatement } from "../shared/storage/accounts.ts";
-import { clearAttemptsStatement, recordAttemptStatement } from "../shared/storage/job-failures.ts";
+import type { ArgyleError } from "../domain/argyle-client.ts";
+import { authRetryDelaySeconds, backoffSeconds, rateLimitDelaySeconds } from "../domain/backoff.ts";
+import { describeError } from "../domain/errors.ts";
+import type { Job } from "../domain/jobs.ts";
+import { backfillRetryStatement, touchAccountStatement } from "../domain/storage/accounts.ts";
+import { clearAttemptsStatement, recordAttemptStatement } from "../domain/storage/job-failures.ts";
 import type { FailureReason, JobContext, JobStats, Outcome } from "./job-context.ts";
 
 /**

@@ -4,8 +4,8 @@
  * a guess.
  * @module
  */
-import { type ArgyleClientOptions, DEFAULT_ARGYLE_API_URL, MAX_PAGE_SIZE } from "../shared/argyle-client.ts";
-import type { BackoffOptions } from "../shared/backoff.ts";
+import { type ArgyleClientOptions, DEFAULT_ARGYLE_API_URL, MAX_PAGE_SIZE } from "../domain/argyle-client.ts";
+import type { BackoffOptions } from "../domain/backoff.ts";
 import type { ConsumerEnv } from "./env.ts";
 
 export interface ConsumerConfig {

@@ -3,7 +3,7 @@
  * configuration table). It alone holds Argyle API keys; it has no public route.
  * @module
  */
-import type { Job } from "../shared/jobs.ts";
+import type { Job } from "../domain/jobs.ts";
 
 export interface ConsumerEnv {
   DB: D1Database;

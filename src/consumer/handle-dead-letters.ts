@@ -5,13 +5,13 @@
  * stays down for days (see recordRetrySeconds).
  * @module
  */
-import { describeError } from "../shared/errors.ts";
-import { newTimeOrderedId } from "../shared/ids.ts";
-import { type Job, jobGigIds, parseJob } from "../shared/jobs.ts";
-import { logError, logInfo } from "../shared/log.ts";
-import { failBackfillStatement } from "../shared/storage/accounts.ts";
-import { freshGigIds } from "../shared/storage/gigs.ts";
-import { clearAttemptsStatement, insertFailureStatement, readAttempts } from "../shared/storage/job-failures.ts";
+import { describeError } from "../domain/errors.ts";
+import { newTimeOrderedId } from "../domain/ids.ts";
+import { type Job, jobGigIds, parseJob } from "../domain/jobs.ts";
+import { logError, logInfo } from "../domain/log.ts";
+import { failBackfillStatement } from "../domain/storage/accounts.ts";
+import { freshGigIds } from "../domain/storage/gigs.ts";
+import { clearAttemptsStatement, insertFailureStatement, readAttempts } from "../domain/storage/job-failures.ts";
 import type { ConsumerEnv } from "./env.ts";
 
 /**

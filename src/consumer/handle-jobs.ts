@@ -6,11 +6,11 @@
  * @module
  */
 
-import { backoffSeconds } from "../shared/backoff.ts";
-import { createLimiter, SubrequestBudget } from "../shared/budget.ts";
-import { describeError } from "../shared/errors.ts";
-import { type Job, parseJob, toSendBatches } from "../shared/jobs.ts";
-import { logError, logInfo, logWarn } from "../shared/log.ts";
+import { backoffSeconds } from "../domain/backoff.ts";
+import { createLimiter, SubrequestBudget } from "../domain/budget.ts";
+import { describeError } from "../domain/errors.ts";
+import { type Job, parseJob, toSendBatches } from "../domain/jobs.ts";
+import { logError, logInfo, logWarn } from "../domain/log.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
 import type { JobContext, Outcome } from "./job-context.ts";

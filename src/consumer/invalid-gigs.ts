@@ -4,10 +4,10 @@
  * those IDs, so an operator sees them and can redrive them once Argyle serves them whole.
  * @module
  */
-import { newTimeOrderedId } from "../shared/ids.ts";
-import { type BackfillJob, type FetchGigsJob, JOB_VERSION, type ListWindowJob } from "../shared/jobs.ts";
-import { logError } from "../shared/log.ts";
-import { insertFailureStatement } from "../shared/storage/job-failures.ts";
+import { newTimeOrderedId } from "../domain/ids.ts";
+import { type BackfillJob, type FetchGigsJob, JOB_VERSION, type ListWindowJob } from "../domain/jobs.ts";
+import { logError } from "../domain/log.ts";
+import { insertFailureStatement } from "../domain/storage/job-failures.ts";
 
 /** The job schema's limits: a job id of at most 200 characters, at most 1000 IDs. */
 const MAX_ROOT_LENGTH = 120;

@@ -2,9 +2,9 @@
  * What a job runner gets (shared limits and clients for one invocation) and what it returns.
  * @module
  */
-import type { ArgyleErrorKind } from "../shared/argyle-client.ts";
-import type { SubrequestBudget } from "../shared/budget.ts";
-import type { Job } from "../shared/jobs.ts";
+import type { ArgyleErrorKind } from "../domain/argyle-client.ts";
+import type { SubrequestBudget } from "../domain/budget.ts";
+import type { Job } from "../domain/jobs.ts";
 import type { ConsumerConfig } from "./config.ts";
 
 export interface JobContext {

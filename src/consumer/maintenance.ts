@@ -6,14 +6,14 @@
  * - Events, bodies and attempt logs older than EVENT_RETENTION_DAYS are deleted (failures stay).
  * @module
  */
-import { describeError } from "../shared/errors.ts";
-import { timeOrderedIdFloor } from "../shared/ids.ts";
-import { sendJobs } from "../shared/ingest.ts";
-import { JOB_VERSION, type Job, planJobs } from "../shared/jobs.ts";
-import { logError, logInfo } from "../shared/log.ts";
-import { nudgeBackfillStatement, stalledBackfills } from "../shared/storage/accounts.ts";
-import { listUnenqueuedEvents } from "../shared/storage/events.ts";
-import { parseWebhook } from "../shared/webhook-schema.ts";
+import { describeError } from "../domain/errors.ts";
+import { timeOrderedIdFloor } from "../domain/ids.ts";
+import { sendJobs } from "../domain/ingest.ts";
+import { JOB_VERSION, type Job, planJobs } from "../domain/jobs.ts";
+import { logError, logInfo } from "../domain/log.ts";
+import { nudgeBackfillStatement, stalledBackfills } from "../domain/storage/accounts.ts";
+import { listUnenqueuedEvents } from "../domain/storage/events.ts";
+import { parseWebhook } from "../domain/webhook-schema.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
 

@@ -3,16 +3,16 @@
  * returns, tombstone what it no longer has (404).
  * @module
  */
-import { ArgyleError, getGig } from "../shared/argyle-client.ts";
-import { describeError } from "../shared/errors.ts";
-import { type FetchGigsJob, IDS_PER_JOB } from "../shared/jobs.ts";
+import { ArgyleError, getGig } from "../domain/argyle-client.ts";
+import { describeError } from "../domain/errors.ts";
+import { type FetchGigsJob, IDS_PER_JOB } from "../domain/jobs.ts";
 import {
   freshGigIds,
   type ObservedGig,
   type Removal,
   tombstoneStatements,
   upsertGigStatements,
-} from "../shared/storage/gigs.ts";
+} from "../domain/storage/gigs.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
 import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
 

@@ -2,8 +2,8 @@
  * Dispatches one validated job to its runner.
  * @module
  */
-import { authRetryDelaySeconds } from "../shared/backoff.ts";
-import type { Job } from "../shared/jobs.ts";
+import { authRetryDelaySeconds } from "../domain/backoff.ts";
+import type { Job } from "../domain/jobs.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { runFetchGigs } from "./run-fetch-gigs.ts";
 import { runBackfill, runListWindow } from "./run-listing.ts";

@@ -4,16 +4,16 @@
  * stopped; when the invocation's budget is spent the rest continues as a new message.
  * @module
  */
-import { ArgyleError, type GigPage, listGigs, listGigsPage } from "../shared/argyle-client.ts";
-import { describeError } from "../shared/errors.ts";
-import type { BackfillJob, Job, ListWindowJob } from "../shared/jobs.ts";
+import { ArgyleError, type GigPage, listGigs, listGigsPage } from "../domain/argyle-client.ts";
+import { describeError } from "../domain/errors.ts";
+import type { BackfillJob, Job, ListWindowJob } from "../domain/jobs.ts";
 import {
   type BackfillState,
   checkpointBackfillStatement,
   claimBackfill,
   readBackfill,
-} from "../shared/storage/accounts.ts";
-import { reconcileStatement, upsertGigStatements } from "../shared/storage/gigs.ts";
+} from "../domain/storage/accounts.ts";
+import { reconcileStatement, upsertGigStatements } from "../domain/storage/gigs.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
 import { invalidGigStatements } from "./invalid-gigs.ts";
 import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";

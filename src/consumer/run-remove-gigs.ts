@@ -3,8 +3,8 @@
  * webhook's arrival, so a fetch that saw the gig alive after that still wins.
  * @module
  */
-import type { RemoveGigsJob } from "../shared/jobs.ts";
-import { tombstoneStatements } from "../shared/storage/gigs.ts";
+import type { RemoveGigsJob } from "../domain/jobs.ts";
+import { tombstoneStatements } from "../domain/storage/gigs.ts";
 import { commit } from "./commit.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 

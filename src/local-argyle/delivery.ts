@@ -4,8 +4,8 @@
  * `X-Argyle-Signature` = hex HMAC-SHA512 of the exact body when the subscription has a secret.
  * @module
  */
-import { describeError } from "../shared/errors.ts";
-import { SIGNATURE_HEADER, signBody } from "../shared/signature.ts";
+import { describeError } from "../domain/errors.ts";
+import { SIGNATURE_HEADER, signBody } from "../domain/signature.ts";
 import type { GigEventData, GigEventName, Webhook } from "./model.ts";
 import type { LocalArgyleStats } from "./stats.ts";
 import type { ArgyleStore } from "./store.ts";

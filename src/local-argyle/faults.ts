@@ -5,7 +5,7 @@
  * @module
  */
 import * as v from "valibot";
-import { ARGYLE_ID_PATTERN } from "../shared/ids.ts";
+import { ARGYLE_ID_PATTERN } from "../domain/ids.ts";
 import { createRandom, type Random, type Seed } from "./random.ts";
 
 const Rate = v.pipe(v.number(), v.minValue(0), v.maxValue(1));

@@ -4,7 +4,7 @@
  * @module
  */
 import * as v from "valibot";
-import { ARGYLE_ID_PATTERN } from "../shared/ids.ts";
+import { ARGYLE_ID_PATTERN } from "../domain/ids.ts";
 import { type CursorResource, type CursorState, decodeCursor } from "./cursor.ts";
 import type { Position } from "./pagination.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import * as v from "valibot";
-import { ARGYLE_ID_PATTERN } from "../shared/ids.ts";
+import { ARGYLE_ID_PATTERN } from "../domain/ids.ts";
 import { type DeliveryDeps, type DeliveryResult, deliverEvent } from "./delivery.ts";
 import type { GigEventPayload } from "./model.ts";
 import { DEFAULT_DAYS_SYNCED, MutationError } from "./store.ts";

@@ -4,8 +4,8 @@
  * @module
  */
 import { Hono } from "hono";
-import { ACCOUNT_LIST } from "../shared/ops-list-params.ts";
-import { getAccount, listAccounts } from "../shared/storage/accounts-read.ts";
+import { ACCOUNT_LIST } from "../domain/ops-list-params.ts";
+import { getAccount, listAccounts } from "../domain/storage/accounts-read.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { opsPage, parseOpsList, pathId } from "./list-query.ts";

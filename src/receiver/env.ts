@@ -4,7 +4,7 @@
  * at runtime, and the code must fail closed when one is missing.
  * @module
  */
-import type { Job } from "../shared/jobs.ts";
+import type { Job } from "../domain/jobs.ts";
 
 export interface ReceiverEnv {
   DB: D1Database;

@@ -6,8 +6,8 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { describeError, isD1Error, UnavailableError } from "../shared/errors.ts";
-import { logError } from "../shared/log.ts";
+import { describeError, isD1Error, UnavailableError } from "../domain/errors.ts";
+import { logError } from "../domain/log.ts";
 
 /** Seconds Argyle (or any client) should wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 30;

@@ -5,12 +5,12 @@
  * @module
  */
 import { Hono } from "hono";
-import { toBase64 } from "../shared/base64.ts";
-import { ingestWebhook } from "../shared/ingest.ts";
-import { logInfo } from "../shared/log.ts";
-import { EVENT_LIST } from "../shared/ops-list-params.ts";
-import { getEventBody } from "../shared/storage/events.ts";
-import { getEventWithBody, listEvents } from "../shared/storage/events-read.ts";
+import { toBase64 } from "../domain/base64.ts";
+import { ingestWebhook } from "../domain/ingest.ts";
+import { logInfo } from "../domain/log.ts";
+import { EVENT_LIST } from "../domain/ops-list-params.ts";
+import { getEventBody } from "../domain/storage/events.ts";
+import { getEventWithBody, listEvents } from "../domain/storage/events-read.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { opsPage, parseOpsList, pathId } from "./list-query.ts";

@@ -4,9 +4,9 @@
  * @module
  */
 import { Hono } from "hono";
-import { FAILURE_LIST } from "../shared/ops-list-params.ts";
-import { redriveFailure } from "../shared/redrive.ts";
-import { listFailures } from "../shared/storage/failures.ts";
+import { FAILURE_LIST } from "../domain/ops-list-params.ts";
+import { redriveFailure } from "../domain/redrive.ts";
+import { listFailures } from "../domain/storage/failures.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { opsPage, parseOpsList, pathId } from "./list-query.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 import { Hono } from "hono";
-import { GIG_LIST, type GigKey } from "../shared/gig-list-params.ts";
-import { pageCursors, parseListRequest } from "../shared/list-params.ts";
-import { type GigListRow, getGigJson, listGigs } from "../shared/storage/gigs-read.ts";
+import { GIG_LIST, type GigKey } from "../domain/gig-list-params.ts";
+import { pageCursors, parseListRequest } from "../domain/list-params.ts";
+import { type GigListRow, getGigJson, listGigs } from "../domain/storage/gigs-read.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { argyleNotFound } from "./errors.ts";
 import { listUrl, pathId } from "./list-query.ts";

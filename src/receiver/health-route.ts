@@ -4,8 +4,8 @@
  * @module
  */
 import { Hono } from "hono";
-import { describeError } from "../shared/errors.ts";
-import { logError } from "../shared/log.ts";
+import { describeError } from "../domain/errors.ts";
+import { logError } from "../domain/log.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 

@@ -12,7 +12,7 @@ import {
   type ListSpec,
   pageCursors,
   parseListRequest,
-} from "../shared/list-params.ts";
+} from "../domain/list-params.ts";
 import { fail } from "./errors.ts";
 
 /** The validated request of an /api list; a 400 in our error shape otherwise. */

@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ipRestriction } from "hono/ip-restriction";
-import { SIGNATURE_HEADER, verifySignature } from "../shared/signature.ts";
+import { SIGNATURE_HEADER, verifySignature } from "../domain/signature.ts";
 import { DEFAULT_MAX_BODY_BYTES, type ReceiverEnv } from "./env.ts";
 import { fail } from "./errors.ts";
 

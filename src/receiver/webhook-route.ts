@@ -3,8 +3,8 @@
  * @module
  */
 import { Hono } from "hono";
-import { ingestWebhook } from "../shared/ingest.ts";
-import { logInfo, logWarn } from "../shared/log.ts";
+import { ingestWebhook } from "../domain/ingest.ts";
+import { logInfo, logWarn } from "../domain/log.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import {

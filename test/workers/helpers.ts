@@ -3,9 +3,9 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { signBody } from "../../src/domain/signature.ts";
 import type { ReceiverEnv } from "../../src/receiver/env.ts";
 import app from "../../src/receiver/index.ts";
-import { signBody } from "../../src/shared/signature.ts";
 
 export const SECRET = "test-webhook-secret";
 export const WEBHOOK_URL = "https://receiver.test/webhooks/argyle";

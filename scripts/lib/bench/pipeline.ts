@@ -5,7 +5,7 @@
  * @module
  */
 import path from "node:path";
-import { GIG_EVENT_NAMES } from "../../../src/shared/webhook-schema.ts";
+import { GIG_EVENT_NAMES } from "../../../src/domain/webhook-schema.ts";
 import { bundleWorker } from "../bundle.ts";
 import { type LocalArgyleServer, startLocalArgyle } from "../local-argyle-server.ts";
 import { ROOT, type Stack, startStack } from "../stack.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { planJobs } from "../../../src/shared/jobs.ts";
-import { SIGNATURE_HEADER } from "../../../src/shared/signature.ts";
-import { parseWebhook } from "../../../src/shared/webhook-schema.ts";
+import { planJobs } from "../../../src/domain/jobs.ts";
+import { SIGNATURE_HEADER } from "../../../src/domain/signature.ts";
+import { parseWebhook } from "../../../src/domain/webhook-schema.ts";
 
 export interface WebhookBodies {
   ids: number;

@@ -10,10 +10,10 @@
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { GIG_EVENT_NAMES } from "../../../src/domain/webhook-schema.ts";
 import type { AccountSpec } from "../../../src/local-argyle/dataset.ts";
 import type { FaultInput } from "../../../src/local-argyle/faults.ts";
 import type { GigEventPayload } from "../../../src/local-argyle/model.ts";
-import { GIG_EVENT_NAMES } from "../../../src/shared/webhook-schema.ts";
 import { type LocalArgyleServer, startLocalArgyle } from "../local-argyle-server.ts";
 import { ROOT, type Stack, type StackOptions, startStack } from "../stack.ts";
 import { BindingFaults, type QueueSettings } from "./binding-faults.ts";

@@ -6,8 +6,8 @@ import { parseSendArgs, type SendPlan } from "../../../scripts/lib/send-args.ts"
 import { resolveTarget } from "../../../scripts/lib/send-target.ts";
 import { tamperSignature, webhookHeaders } from "../../../scripts/lib/signed-webhook.ts";
 import { buildPayload, type Envelope } from "../../../scripts/lib/webhook-payloads.ts";
-import { verifySignature } from "../../../src/shared/signature.ts";
-import { parseWebhook } from "../../../src/shared/webhook-schema.ts";
+import { verifySignature } from "../../../src/domain/signature.ts";
+import { parseWebhook } from "../../../src/domain/webhook-schema.ts";
 import { closedPort } from "./helpers.ts";
 
 let argyle: LocalArgyleServer;

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/local-argyle-server.ts";
 import { runSend } from "../../../scripts/lib/send-run.ts";
-import { verifySignature } from "../../../src/shared/signature.ts";
+import { verifySignature } from "../../../src/domain/signature.ts";
 import { type Answer, captureIo, closedPort, type FakeServer, type SeenRequest, startFakeServer } from "./helpers.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { ARGYLE_ID_PATTERN } from "../../../src/domain/ids.ts";
 import { buildDataset, DEFAULT_ACCOUNTS } from "../../../src/local-argyle/dataset.ts";
 import type { Gig, Income } from "../../../src/local-argyle/model.ts";
-import { ARGYLE_ID_PATTERN } from "../../../src/shared/ids.ts";
 
 const GIG_KEYS = [
   "id",

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { verifySignature } from "../../../src/domain/signature.ts";
+import { parseWebhook } from "../../../src/domain/webhook-schema.ts";
 import type { Gig, Webhook } from "../../../src/local-argyle/model.ts";
 import { MutationError } from "../../../src/local-argyle/store.ts";
-import { verifySignature } from "../../../src/shared/signature.ts";
-import { parseWebhook } from "../../../src/shared/webhook-schema.ts";
 import { call, localArgyle } from "./helpers.ts";
 
 const encoder = new TextEncoder();

@@ -5,8 +5,8 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { type Job, planJobs } from "../../../src/domain/jobs.ts";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
-import { type Job, planJobs } from "../../../src/shared/jobs.ts";
 import { clearTables } from "../helpers.ts";
 import { job, liveGigCount, type Meter, meter, runBatch, useLocalArgyle } from "./helpers.ts";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { tombstoneStatements } from "../../../src/shared/storage/gigs.ts";
-import { recordAttemptStatement } from "../../../src/shared/storage/job-failures.ts";
+import { tombstoneStatements } from "../../../src/domain/storage/gigs.ts";
+import { recordAttemptStatement } from "../../../src/domain/storage/job-failures.ts";
 import { clearTables } from "../helpers.ts";
 import { job, runBatch } from "./helpers.ts";
 

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { FetchedGig } from "../../../src/shared/argyle-client.ts";
+import type { FetchedGig } from "../../../src/domain/argyle-client.ts";
 import {
   freshGigIds,
   reconcileStatement,
   tombstoneStatements,
   upsertGigStatements,
-} from "../../../src/shared/storage/gigs.ts";
+} from "../../../src/domain/storage/gigs.ts";
 import { clearTables } from "../helpers.ts";
 
 const ACCOUNT = "0187c66e-e7e5-811c-b006-2232f00f426a";

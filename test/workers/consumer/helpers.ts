@@ -6,8 +6,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import worker from "../../../src/consumer/index.ts";
+import { JOB_VERSION, type Job } from "../../../src/domain/jobs.ts";
 import { createLocalArgyle, type LocalArgyle, type LocalArgyleOptions } from "../../../src/local-argyle/app.ts";
-import { JOB_VERSION, type Job } from "../../../src/shared/jobs.ts";
 
 export const ARGYLE_ORIGIN = "https://argyle.test";
 

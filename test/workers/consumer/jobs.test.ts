@@ -76,7 +76,7 @@ describe("fetch_gigs", () => {
     ]);
     const newer = await storedGig(id);
     expect(newer?.updated_ms).toBeGreaterThan(Number(before?.updated_ms));
-    const { upsertGigStatements } = await import("../../../src/shared/storage/gigs.ts");
+    const { upsertGigStatements } = await import("../../../src/domain/storage/gigs.ts");
     const old = JSON.parse(String(before?.data));
     await env.DB.batch(
       upsertGigStatements(env.DB, [{ gig: old, json: String(before?.data), syncedMs: Date.now() + 60_000 }], user),

@@ -2,9 +2,9 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/consumer/index.ts";
-import { timeOrderedIdFloor } from "../../../src/shared/ids.ts";
-import { ingestWebhook } from "../../../src/shared/ingest.ts";
-import type { Job } from "../../../src/shared/jobs.ts";
+import { timeOrderedIdFloor } from "../../../src/domain/ids.ts";
+import { ingestWebhook } from "../../../src/domain/ingest.ts";
+import type { Job } from "../../../src/domain/jobs.ts";
 import updated from "../../fixtures/webhooks/gigs.updated.json";
 import { clearTables, countRows } from "../helpers.ts";
 

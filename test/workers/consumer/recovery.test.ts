@@ -7,8 +7,8 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/consumer/index.ts";
+import { redriveFailure } from "../../../src/domain/redrive.ts";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
-import { redriveFailure } from "../../../src/shared/redrive.ts";
 import { clearTables } from "../helpers.ts";
 import { job, liveGigCount, meter, runBatch, useLocalArgyle } from "./helpers.ts";
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { AccountSummary } from "../../../src/shared/storage/accounts-read.ts";
+import type { AccountSummary } from "../../../src/domain/storage/accounts-read.ts";
 import { ACCOUNT, apiJson, insertAccount, insertFailure, insertGigs, makeGig, ORIGIN, USER } from "../api-helpers.ts";
 import { clearTables, gigIds } from "../helpers.ts";
 

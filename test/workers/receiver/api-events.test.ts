@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import * as v from "valibot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { newTimeOrderedId } from "../../../src/shared/ids.ts";
-import type { Job } from "../../../src/shared/jobs.ts";
-import type { EventSummary } from "../../../src/shared/storage/events-read.ts";
-import { ArgyleIdSchema, GIG_EVENT_DATA_SCHEMAS } from "../../../src/shared/webhook-schema.ts";
+import { newTimeOrderedId } from "../../../src/domain/ids.ts";
+import type { Job } from "../../../src/domain/jobs.ts";
+import type { EventSummary } from "../../../src/domain/storage/events-read.ts";
+import { ArgyleIdSchema, GIG_EVENT_DATA_SCHEMAS } from "../../../src/domain/webhook-schema.ts";
 import accountsFailed from "../../fixtures/webhooks/accounts.failed.json";
 import removed from "../../fixtures/webhooks/gigs.removed.json";
 import updated from "../../fixtures/webhooks/gigs.updated.json";

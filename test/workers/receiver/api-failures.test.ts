@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type Job, parseJob } from "../../../src/shared/jobs.ts";
-import type { FailureSummary } from "../../../src/shared/storage/failures.ts";
+import { type Job, parseJob } from "../../../src/domain/jobs.ts";
+import type { FailureSummary } from "../../../src/domain/storage/failures.ts";
 import { ACCOUNT, apiJson, fetchJob, insertFailure } from "../api-helpers.ts";
 import { clearTables } from "../helpers.ts";
 

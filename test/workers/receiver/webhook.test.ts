@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Job } from "../../../src/shared/jobs.ts";
+import type { Job } from "../../../src/domain/jobs.ts";
 import accountsFailed from "../../fixtures/webhooks/accounts.failed.json";
 import added from "../../fixtures/webhooks/gigs.added.json";
 import fullySynced from "../../fixtures/webhooks/gigs.fully_synced.json";
@@ -213,7 +213,7 @@ describe("signature checks", () => {
   it("rejects a tampered body with 401 and stores nothing", async () => {
     const queue = spyOnQueue();
     const good = JSON.stringify(updated);
-    const { signBody } = await import("../../../src/shared/signature.ts");
+    const { signBody } = await import("../../../src/domain/signature.ts");
     const signature = await signBody("test-webhook-secret", good);
     const res = await postWebhook(good.replace("2385", "2386"), { signature });
     expect(res.status).toBe(401);
@@ -229,7 +229,7 @@ describe("signature checks", () => {
   });
 
   it("accepts upper-case hex", async () => {
-    const { signBody } = await import("../../../src/shared/signature.ts");
+    const { signBody } = await import("../../../src/domain/signature.ts");
     const body = JSON.stringify(updated);
     const res = await postWebhook(body, { signature: (await signBody("test-webhook-secret", body)).toUpperCase() });
     expect(res.status).toBe(202);
@@ -522,7 +522,7 @@ describe("logging", () => {
     vi.spyOn(console, "log").mockImplementation(capture);
     vi.spyOn(console, "warn").mockImplementation(capture);
     vi.spyOn(console, "error").mockImplementation(capture);
-    const { signBody } = await import("../../../src/shared/signature.ts");
+    const { signBody } = await import("../../../src/domain/signature.ts");
     const body = JSON.stringify(updated);
     const signature = await signBody("test-webhook-secret", body);
     await postWebhook(body);

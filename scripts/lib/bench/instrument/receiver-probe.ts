@@ -9,10 +9,11 @@
  *   validation, and job planning + batching, alone.
  * @module
  */
+
+import { planJobs, toSendBatches } from "../../../../src/domain/jobs.ts";
+import { SIGNATURE_HEADER, sha256Hex, verifySignature } from "../../../../src/domain/signature.ts";
+import { parseWebhook } from "../../../../src/domain/webhook-schema.ts";
 import app from "../../../../src/receiver/index.ts";
-import { planJobs, toSendBatches } from "../../../../src/shared/jobs.ts";
-import { SIGNATURE_HEADER, sha256Hex, verifySignature } from "../../../../src/shared/signature.ts";
-import { parseWebhook } from "../../../../src/shared/webhook-schema.ts";
 
 interface Env {
   ARGYLE_WEBHOOK_SECRET: string;

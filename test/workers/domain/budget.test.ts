@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLimiter, SubrequestBudget } from "../../../src/shared/budget.ts";
+import { createLimiter, SubrequestBudget } from "../../../src/domain/budget.ts";
 
 describe("SubrequestBudget", () => {
   it("hands out at most its limit, all or nothing per request", () => {

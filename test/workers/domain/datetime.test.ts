@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { msToIso, parseIsoDatetimeMs } from "../../../src/shared/datetime.ts";
+import { msToIso, parseIsoDatetimeMs } from "../../../src/domain/datetime.ts";
 
 describe("parseIsoDatetimeMs", () => {
   it.each([

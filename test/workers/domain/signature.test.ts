@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSignatureHeader, signBody, verifySignature } from "../../../src/shared/signature.ts";
+import { parseSignatureHeader, signBody, verifySignature } from "../../../src/domain/signature.ts";
 import vectors from "../../fixtures/signatures.json";
 
 function fromBase64(b64: string): Uint8Array<ArrayBuffer> {

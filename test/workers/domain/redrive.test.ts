@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redriveJobId } from "../../../src/shared/redrive.ts";
+import { redriveJobId } from "../../../src/domain/redrive.ts";
 
 describe("redriveJobId", () => {
   it("appends a redrive suffix, replacing an earlier one", () => {

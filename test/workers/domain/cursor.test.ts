@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from "../../../src/shared/cursor.ts";
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from "../../../src/domain/cursor.ts";
 
 const Schema = v.object({ k: v.tuple([v.nullable(v.number()), v.string()]), q: v.record(v.string(), v.string()) });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { verifySignature } from "../../../src/domain/signature.ts";
 import { basicAuthHeader, createLocalArgyle } from "../../../src/local-argyle/app.ts";
-import { verifySignature } from "../../../src/shared/signature.ts";
 
 describe("local Argyle inside workerd", () => {
   it("serves gigs and delivers a signed webhook with Web APIs only", async () => {

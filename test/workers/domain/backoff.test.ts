@@ -5,7 +5,7 @@ import {
   MAX_QUEUE_DELAY_SECONDS,
   parseRetryAfter,
   rateLimitDelaySeconds,
-} from "../../../src/shared/backoff.ts";
+} from "../../../src/domain/backoff.ts";
 
 const options = { baseSeconds: 10, maxSeconds: 1800, authSeconds: 600 };
 
