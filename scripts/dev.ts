@@ -11,6 +11,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { signBody } from "../src/domain/signature.ts";
 import { GIG_EVENT_NAMES } from "../src/domain/webhook-schema.ts";
+import { basicAuthHeader } from "../src/local-argyle/app.ts";
 import { type DevConfig, devConfig } from "./lib/dev-config.ts";
 import { type LocalArgyleServer, startLocalArgyle } from "./lib/local-argyle-server.ts";
 import { formatLogLine } from "./lib/log-format.ts";
@@ -97,7 +98,7 @@ async function subscribe(argyle: LocalArgyleServer, receiverUrl: string, secret:
   const response = await fetch(`${argyle.url}/webhooks`, {
     method: "POST",
     headers: {
-      authorization: `Basic ${btoa(`${argyle.credentials.keyId}:${argyle.credentials.keySecret}`)}`,
+      authorization: basicAuthHeader(argyle.credentials),
       "content-type": "application/json",
     },
     body: JSON.stringify({ name: "local-dev", url: `${receiverUrl}/webhooks/argyle`, secret, events: GIG_EVENT_NAMES }),

@@ -3,8 +3,9 @@
  * unset, the local Argyle of `npm run dev` with its local credentials.
  * @module
  */
-import { type Env, envValue, LOCAL_DEFAULTS, localArgyleOrigin } from "./cli-env.ts";
+import { type Env, envValue, localArgyleOrigin } from "./cli-env.ts";
 import { UsageError } from "./cli-errors.ts";
+import { DEV_DEFAULTS } from "./dev-config.ts";
 
 export interface ArgyleApiConfig {
   /** Base URL without a trailing slash, e.g. https://api.argyle.com/v2 */
@@ -23,8 +24,8 @@ export function argyleApiConfig(env: Env): ArgyleApiConfig {
   if (url === undefined) {
     return {
       url: `${localArgyleOrigin(env)}/v2`,
-      keyId: keyId ?? LOCAL_DEFAULTS.ARGYLE_API_KEY_ID,
-      keySecret: keySecret ?? LOCAL_DEFAULTS.ARGYLE_API_KEY_SECRET,
+      keyId: keyId ?? DEV_DEFAULTS.ARGYLE_API_KEY_ID,
+      keySecret: keySecret ?? DEV_DEFAULTS.ARGYLE_API_KEY_SECRET,
       local: true,
     };
   }

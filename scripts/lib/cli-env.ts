@@ -6,9 +6,6 @@
 
 import { DEV_DEFAULTS } from "./dev-config.ts";
 
-/** `npm run dev`'s defaults: the tools talk to it unless told otherwise. */
-export const LOCAL_DEFAULTS = DEV_DEFAULTS;
-
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** A variable's value; empty counts as unset, as `npm run dev` treats it. */
@@ -19,10 +16,10 @@ export function envValue(env: Env, name: string): string | undefined {
 
 /** The local Argyle's origin (its API is under /v2, its control API under /_local). */
 export function localArgyleOrigin(env: Env): string {
-  return `http://127.0.0.1:${envValue(env, "LOCAL_ARGYLE_PORT") ?? LOCAL_DEFAULTS.LOCAL_ARGYLE_PORT}`;
+  return `http://127.0.0.1:${envValue(env, "LOCAL_ARGYLE_PORT") ?? DEV_DEFAULTS.LOCAL_ARGYLE_PORT}`;
 }
 
 /** The local receiver's webhook URL. */
 export function localReceiverUrl(env: Env): string {
-  return `http://127.0.0.1:${envValue(env, "PORT") ?? LOCAL_DEFAULTS.PORT}/webhooks/argyle`;
+  return `http://127.0.0.1:${envValue(env, "PORT") ?? DEV_DEFAULTS.PORT}/webhooks/argyle`;
 }

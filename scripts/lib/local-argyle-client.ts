@@ -4,8 +4,8 @@
  * @module
  */
 
-import { LOCAL_DEFAULTS } from "./cli-env.ts";
 import { CliFailure, describeFetchError } from "./cli-errors.ts";
+import { DEV_DEFAULTS } from "./dev-config.ts";
 import { basicAuthorization, fetchJson, type JsonResponse } from "./fetch-json.ts";
 
 /** An account as GET /_local/accounts describes it. */
@@ -47,7 +47,7 @@ const TIMEOUT_MS = 10_000;
 
 /** The local Argyle at `origin` (e.g. http://127.0.0.1:8788), over HTTP. */
 export function localArgyleSource(origin: string): LocalArgyleSource {
-  const auth = basicAuthorization(LOCAL_DEFAULTS.ARGYLE_API_KEY_ID, LOCAL_DEFAULTS.ARGYLE_API_KEY_SECRET);
+  const auth = basicAuthorization(DEV_DEFAULTS.ARGYLE_API_KEY_ID, DEV_DEFAULTS.ARGYLE_API_KEY_SECRET);
   const get = async (url: string, withAuth: boolean): Promise<JsonResponse> => {
     try {
       return await fetchJson(url, withAuth ? { headers: { authorization: auth } } : {}, TIMEOUT_MS);

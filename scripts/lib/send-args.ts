@@ -5,8 +5,9 @@
  */
 import { parseArgs } from "node:util";
 import { isArgyleId } from "../../src/domain/ids.ts";
-import { type Env, envValue, LOCAL_DEFAULTS, localArgyleOrigin, localReceiverUrl } from "./cli-env.ts";
+import { type Env, envValue, localArgyleOrigin, localReceiverUrl } from "./cli-env.ts";
 import { argsError, UsageError } from "./cli-errors.ts";
+import { DEV_DEFAULTS } from "./dev-config.ts";
 
 /** The five gig events, and one other event to show how the receiver files non-gig events. */
 export const SEND_EVENTS = [
@@ -63,7 +64,7 @@ events: ${SEND_EVENTS.join(", ")}
 
 options:
   --url URL          receiver webhook URL (default http://127.0.0.1:$PORT/webhooks/argyle, PORT=8787)
-  --secret S         signing secret (default $ARGYLE_WEBHOOK_SECRET, else ${LOCAL_DEFAULTS.ARGYLE_WEBHOOK_SECRET})
+  --secret S         signing secret (default $ARGYLE_WEBHOOK_SECRET, else ${DEV_DEFAULTS.ARGYLE_WEBHOOK_SECRET})
   --account ID       account (default: the local Argyle's first account, or the account of --ids)
   --user ID          user in the payload (default: the account's user at the local Argyle)
   --ids a,b          these gigs (gigs.updated, gigs.removed)
@@ -73,7 +74,7 @@ options:
   --tamper           send a wrong signature: a 401 is the expected answer
   --no-wait          do not poll the read API
   --timeout S        give up polling after S seconds (default ${DEFAULT_TIMEOUT_SECONDS})
-  --token T          read API token (default $API_TOKEN, else ${LOCAL_DEFAULTS.API_TOKEN})
+  --token T          read API token (default $API_TOKEN, else ${DEV_DEFAULTS.API_TOKEN})
   --argyle ORIGIN    local Argyle to take accounts and gigs from
                      (default http://127.0.0.1:$LOCAL_ARGYLE_PORT, LOCAL_ARGYLE_PORT=8788)
   -h, --help         show this help
@@ -105,7 +106,7 @@ export function parseSendArgs(argv: readonly string[], env: Env): SendCommand {
       event,
       url,
       readApi: readApiBase(url),
-      secret: values.secret ?? envValue(env, "ARGYLE_WEBHOOK_SECRET") ?? LOCAL_DEFAULTS.ARGYLE_WEBHOOK_SECRET,
+      secret: values.secret ?? envValue(env, "ARGYLE_WEBHOOK_SECRET") ?? DEV_DEFAULTS.ARGYLE_WEBHOOK_SECRET,
       account: values.account === undefined ? null : argyleId(values.account, "--account"),
       user: values.user === undefined ? null : argyleId(values.user, "--user"),
       ids: values.ids === undefined ? null : idList(values.ids),
@@ -114,7 +115,7 @@ export function parseSendArgs(argv: readonly string[], env: Env): SendCommand {
       tamper: values.tamper === true,
       wait: values["no-wait"] !== true,
       timeoutMs: Math.round(seconds(values.timeout ?? String(DEFAULT_TIMEOUT_SECONDS), "--timeout") * 1000),
-      token: values.token ?? envValue(env, "API_TOKEN") ?? LOCAL_DEFAULTS.API_TOKEN,
+      token: values.token ?? envValue(env, "API_TOKEN") ?? DEV_DEFAULTS.API_TOKEN,
       argyle: httpUrl(values.argyle ?? localArgyleOrigin(env), "--argyle").replace(/\/+$/, ""),
     },
   };

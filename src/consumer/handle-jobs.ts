@@ -13,7 +13,7 @@ import { type Job, parseJob, toSendBatches } from "../domain/jobs.ts";
 import { logError, logInfo, logWarn } from "../domain/log.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
-import type { JobContext, Outcome } from "./job-context.ts";
+import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { runJob } from "./run-job.ts";
 
 interface Settled {
@@ -120,7 +120,7 @@ async function runMessage(message: Message<unknown>, ctx: JobContext): Promise<S
       delaySeconds: backoffSeconds(ctx.attempts, ctx.config.backoff),
       reason: "transient",
       error: describeError(error),
-      stats: { requests: 0, stored: 0, removed: 0, skippedFresh: 0, failed: 0 },
+      stats: emptyStats(),
     };
   }
   logOutcome(job, outcome, ctx.attempts, Date.now() - started);

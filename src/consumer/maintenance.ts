@@ -12,7 +12,7 @@ import { sendJobs } from "../domain/ingest.ts";
 import { JOB_VERSION, type Job, planJobs } from "../domain/jobs.ts";
 import { logError, logInfo } from "../domain/log.ts";
 import { nudgeBackfillStatement, stalledBackfills } from "../domain/storage/accounts.ts";
-import { listUnenqueuedEvents } from "../domain/storage/events.ts";
+import { listUnenqueuedEvents, markEnqueuedStatement } from "../domain/storage/events.ts";
 import { parseWebhook } from "../domain/webhook-schema.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
@@ -63,7 +63,7 @@ async function requeueUnenqueuedEvents(env: ConsumerEnv, nowMs: number): Promise
   const jobs: Job[] = [];
   const swept: typeof rows = [];
   for (const row of rows) {
-    const parsed = parseWebhook(new Uint8Array(row.body));
+    const parsed = parseWebhook(row.body);
     // Same event id and arrival time as the original attempt, so the jobs are the same jobs.
     const planned =
       parsed.kind === "gig" ? planJobs(parsed.envelope, { eventId: row.id, receivedAt: row.received_at }) : [];
@@ -74,9 +74,7 @@ async function requeueUnenqueuedEvents(env: ConsumerEnv, nowMs: number): Promise
   }
   await sendJobs(env.JOBS, jobs);
   const at = new Date(nowMs).toISOString();
-  await env.DB.batch(
-    swept.map((row) => env.DB.prepare("UPDATE events SET enqueued_at = ?2 WHERE id = ?1").bind(row.id, at)),
-  );
+  await env.DB.batch(swept.map((row) => markEnqueuedStatement(env.DB, row.id, at)));
   logInfo("re-queued events whose jobs never reached the queue", { events: swept.length, jobs: jobs.length });
   return swept.length;
 }

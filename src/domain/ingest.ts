@@ -5,10 +5,16 @@
  */
 import { describeError, UnavailableError } from "./errors.ts";
 import { isArgyleId, newTimeOrderedId } from "./ids.ts";
-import { type Job, planJobs, toSendBatches } from "./jobs.ts";
+import { type Job, jobGigIds, planJobs, toSendBatches } from "./jobs.ts";
 import { logError } from "./log.ts";
 import { sha256Hex } from "./signature.ts";
-import { deleteEvent, type EventRecord, type EventStatus, insertEvent, markEnqueued } from "./storage/events.ts";
+import {
+  deleteEvent,
+  type EventRecord,
+  type EventStatus,
+  insertEvent,
+  markEnqueuedStatement,
+} from "./storage/events.ts";
 import { type ParsedWebhook, parseWebhook } from "./webhook-schema.ts";
 
 export interface IngestDeps {
@@ -50,6 +56,8 @@ export async function ingestWebhook(
     body_bytes: body.byteLength,
     replay_of: options.replayOf ?? null,
     jobs: jobs.length,
+    // The plan already holds each distinct ID once: count them there, not in the payload again.
+    gig_ids: jobs.reduce((n, job) => n + jobGigIds(job).length, 0),
   });
 
   let duplicateOf: string | null;
@@ -73,12 +81,15 @@ export async function ingestWebhook(
 
   const settle =
     jobs.length > 0
-      ? markEnqueued(deps.db, id, new Date().toISOString()).catch((error: unknown) => {
-          logError("could not mark event enqueued; the sweeper may queue it again", {
-            id,
-            error: describeError(error),
-          });
-        })
+      ? markEnqueuedStatement(deps.db, id, new Date().toISOString())
+          .run()
+          .then(() => undefined)
+          .catch((error: unknown) => {
+            logError("could not mark event enqueued; the sweeper may queue it again", {
+              id,
+              error: describeError(error),
+            });
+          })
       : Promise.resolve();
 
   return {
@@ -108,7 +119,10 @@ export async function sendJobs(queue: Queue<Job>, jobs: readonly Job[]): Promise
   );
 }
 
-type RecordBase = Pick<EventRecord, "id" | "received_at" | "body_sha256" | "body_bytes" | "replay_of" | "jobs">;
+type RecordBase = Pick<
+  EventRecord,
+  "id" | "received_at" | "body_sha256" | "body_bytes" | "replay_of" | "jobs" | "gig_ids"
+>;
 
 const EMPTY_SUMMARY = {
   available_count: null,
@@ -116,7 +130,6 @@ const EMPTY_SUMMARY = {
   window_from: null,
   window_to: null,
   days_synced: null,
-  gig_ids: 0,
   issues: null,
 } as const;
 
@@ -142,25 +155,11 @@ export function summarize(parsed: ParsedWebhook, base: RecordBase): EventRecord 
         }
         case "gigs.updated": {
           const d = parsed.envelope.data;
-          const gig_ids = new Set(d.updated_gigs).size;
-          return {
-            ...shared,
-            item_count: d.updated_count,
-            window_from: d.updated_from,
-            window_to: d.updated_to,
-            gig_ids,
-          };
+          return { ...shared, item_count: d.updated_count, window_from: d.updated_from, window_to: d.updated_to };
         }
         case "gigs.removed": {
           const d = parsed.envelope.data;
-          const gig_ids = new Set(d.removed_gigs).size;
-          return {
-            ...shared,
-            item_count: d.removed_count,
-            window_from: d.removed_from,
-            window_to: d.removed_to,
-            gig_ids,
-          };
+          return { ...shared, item_count: d.removed_count, window_from: d.removed_from, window_to: d.removed_to };
         }
         case "gigs.partially_synced":
           return { ...shared, days_synced: parsed.envelope.data.days_synced };

@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { GIG_EVENT_NAMES } from "../../../src/domain/webhook-schema.ts";
+import { basicAuthHeader } from "../../../src/local-argyle/app.ts";
 import { bundleWorker } from "../bundle.ts";
 import { type LocalArgyleServer, startLocalArgyle } from "../local-argyle-server.ts";
 import { ROOT, type Stack, startStack } from "../stack.ts";
@@ -123,7 +124,7 @@ export async function startPipeline(options: { gigs: number; latencyMs: number; 
         else waiter = { gigs, resolve };
       }),
     floor: async (scenario) => {
-      const authorization = `Basic ${btoa(`${argyle.credentials.keyId}:${argyle.credentials.keySecret}`)}`;
+      const authorization = basicAuthHeader(argyle.credentials);
       const plan =
         scenario === "fetch"
           ? {
@@ -148,7 +149,7 @@ async function subscribe(argyle: LocalArgyleServer, url: string): Promise<void> 
   const response = await fetch(`${argyle.url}/webhooks`, {
     method: "POST",
     headers: {
-      authorization: `Basic ${btoa(`${argyle.credentials.keyId}:${argyle.credentials.keySecret}`)}`,
+      authorization: basicAuthHeader(argyle.credentials),
       "content-type": "application/json",
     },
     body: JSON.stringify({ name: "bench", url, secret: WEBHOOK_SECRET, events: GIG_EVENT_NAMES }),

@@ -6,7 +6,7 @@
 import type { EventListRequest } from "../ops-list-params.ts";
 import type { Issue } from "../webhook-schema.ts";
 import type { EventRecord } from "./events.ts";
-import { type BoundQuery, fetchPage, idKeyset, Params, parseJsonColumn } from "./query.ts";
+import { type BoundQuery, blobBytes, fetchPage, idKeyset, Params, parseJsonColumn } from "./query.ts";
 
 /** An event row as the API shows it: every column, `issues` parsed. */
 export interface EventSummary extends EventRecord {
@@ -57,8 +57,7 @@ export async function getEventWithBody(
     .first<EventRow & { body: ArrayBuffer | number[] }>();
   if (!row) return null;
   const { body, ...rest } = row;
-  // D1 returns BLOBs as an array of numbers in some runtimes, an ArrayBuffer in others.
-  return { summary: toSummary(rest), body: body instanceof ArrayBuffer ? new Uint8Array(body) : Uint8Array.from(body) };
+  return { summary: toSummary(rest), body: blobBytes(body) };
 }
 
 function toSummary(row: EventRow): EventSummary {

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Issue } from "../webhook-schema.ts";
+import { blobBytes } from "./query.ts";
 
 export type EventStatus = "accepted" | "recorded" | "invalid";
 
@@ -74,8 +75,8 @@ export async function insertEvent(db: D1Database, rec: EventRecord, body: Uint8A
 }
 
 /** Marks an accepted event's jobs as safely on the queue, so the sweeper leaves it alone. */
-export async function markEnqueued(db: D1Database, id: string, at: string): Promise<void> {
-  await db.prepare("UPDATE events SET enqueued_at = ?2 WHERE id = ?1").bind(id, at).run();
+export function markEnqueuedStatement(db: D1Database, id: string, at: string): D1PreparedStatement {
+  return db.prepare("UPDATE events SET enqueued_at = ?2 WHERE id = ?1").bind(id, at);
 }
 
 /**
@@ -118,15 +119,15 @@ export async function listUnenqueuedEvents(
   db: D1Database,
   olderThanId: string,
   limit: number,
-): Promise<{ id: string; received_at: string; body: ArrayBuffer; replay_of: string | null }[]> {
+): Promise<{ id: string; received_at: string; body: Uint8Array<ArrayBuffer> }[]> {
   const { results } = await db
     .prepare(
-      `SELECT e.id, e.received_at, e.replay_of, b.body FROM events e JOIN event_bodies b ON b.sha256 = e.body_sha256
+      `SELECT e.id, e.received_at, b.body FROM events e JOIN event_bodies b ON b.sha256 = e.body_sha256
        WHERE e.status = 'accepted' AND e.enqueued_at IS NULL AND e.id < ?1 ORDER BY e.id LIMIT ?2`,
     )
     .bind(olderThanId, limit)
-    .all<{ id: string; received_at: string; body: ArrayBuffer; replay_of: string | null }>();
-  return results;
+    .all<{ id: string; received_at: string; body: ArrayBuffer | number[] }>();
+  return results.map((row) => ({ ...row, body: blobBytes(row.body) }));
 }
 
 /** The raw body of an event, or null if the event is unknown. */
@@ -136,5 +137,5 @@ export async function getEventBody(db: D1Database, id: string): Promise<Uint8Arr
     .bind(id)
     .first<{ body: ArrayBuffer | number[] }>();
   if (!row) return null;
-  return row.body instanceof ArrayBuffer ? new Uint8Array(row.body) : Uint8Array.from(row.body);
+  return blobBytes(row.body);
 }

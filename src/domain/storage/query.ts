@@ -60,6 +60,11 @@ export function idKeyset(
 }
 
 /** A JSON text column parsed, or the text itself if it is not JSON (shown, never dropped). */
+/** A BLOB column as bytes: D1 returns an ArrayBuffer in some runtimes, an array of numbers in others. */
+export function blobBytes(blob: ArrayBuffer | number[]): Uint8Array<ArrayBuffer> {
+  return blob instanceof ArrayBuffer ? new Uint8Array(blob) : Uint8Array.from(blob);
+}
+
 export function parseJsonColumn(text: string | null): unknown {
   if (text === null) return null;
   try {

@@ -13,27 +13,13 @@ import { bundleWorker } from "../../../scripts/lib/bundle.ts";
 import { LogSink } from "../../../scripts/lib/reliability/log-sink.ts";
 import { Pipeline, SECRETS, sign } from "../../../scripts/lib/reliability/pipeline.ts";
 import { ROOT } from "../../../scripts/lib/stack.ts";
-
-/** Open without the API token: Argyle's deliveries (signed instead) and the health check. */
-const PUBLIC_ROUTES = new Set(["POST /webhooks/argyle", "ALL /webhooks/argyle", "GET /health"]);
-const SAMPLE_ID = "0190c0de-0000-7000-8000-00000000abcd";
+import { guardedRoutes, READ_API_ROUTES } from "../../workers/guarded-routes.ts";
 
 // Imported by path, so that tsconfig.node.json does not type-check the Worker with Node's types.
 const RECEIVER_ENTRY = path.join(ROOT, "src/receiver/index.ts");
 const { default: app } = (await import(RECEIVER_ENTRY)) as { default: { routes: { method: string; path: string }[] } };
 
-/** Every route in Hono's table but the public ones; middleware paths (`/v2/*`) probed beyond any route. */
-const guarded = [
-  ...new Map(
-    app.routes
-      .filter((r) => !PUBLIC_ROUTES.has(`${r.method} ${r.path}`))
-      .map((r) => {
-        const method = r.method === "ALL" ? "GET" : r.method;
-        const route = r.path.replace(/:[A-Za-z_]+/g, SAMPLE_ID).replace(/\*$/, "not-a-route");
-        return [`${r.method} ${r.path}`, { label: `${r.method} ${r.path}`, method, route }] as const;
-      }),
-  ).values(),
-];
+const guarded = guardedRoutes(app.routes);
 
 let p: Pipeline;
 
@@ -47,37 +33,26 @@ afterAll(async () => {
 
 describe("every non-public route requires credentials, over HTTP on the running receiver", () => {
   it("enumerates the app's routes, the whole read API among them", () => {
-    expect(guarded.map((r) => r.label)).toEqual(
-      expect.arrayContaining([
-        "ALL /v2/*",
-        "ALL /api/*",
-        "GET /v2/gigs",
-        "GET /v2/gigs/:id",
-        "GET /api/events",
-        "GET /api/events/:id",
-        "POST /api/events/:id/replay",
-        "GET /api/accounts",
-        "GET /api/accounts/:id",
-        "GET /api/failures",
-        "POST /api/failures/:id/retry",
-      ]),
-    );
+    expect(guarded.map((r) => r.label)).toEqual(expect.arrayContaining(READ_API_ROUTES));
   });
 
-  it.each(guarded)("$label answers 401 without credentials, and with a wrong token", async ({ method, route }) => {
-    const attempts: Record<string, string>[] = [
-      {},
-      { authorization: "Bearer not-the-token" },
-      { authorization: `Basic ${btoa("x:nope")}` },
-    ];
-    for (const headers of attempts) {
-      if (headers.authorization) p.logs.secret(headers.authorization);
-      const res = await fetch(`${p.stack.url}${route}`, { method, headers });
-      expect(res.status, `${method} ${route} with ${JSON.stringify(headers)}`).toBe(401);
-      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
-      await res.arrayBuffer();
-    }
-  });
+  it.each(guarded)(
+    "$label answers 401 without credentials, and with a wrong token",
+    async ({ method, path: route }) => {
+      const attempts: Record<string, string>[] = [
+        {},
+        { authorization: "Bearer not-the-token" },
+        { authorization: `Basic ${btoa("x:nope")}` },
+      ];
+      for (const headers of attempts) {
+        if (headers.authorization) p.logs.secret(headers.authorization);
+        const res = await fetch(`${p.stack.url}${route}`, { method, headers });
+        expect(res.status, `${method} ${route} with ${JSON.stringify(headers)}`).toBe(401);
+        expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
+        await res.arrayBuffer();
+      }
+    },
+  );
 
   it("the public routes: /health needs nothing; a webhook needs a valid signature, not a token", async () => {
     expect((await fetch(`${p.stack.url}/health`)).status).toBe(200);
