@@ -59,9 +59,10 @@ CREATE TABLE gigs (
   fetched_at TEXT,
   removed_at TEXT                        -- set = tombstone; a later fetch that finds the gig clears it
 );
-CREATE INDEX gigs_by_account_start ON gigs (account, start_ms, id) WHERE removed_at IS NULL;
-CREATE INDEX gigs_by_user_start ON gigs (user, start_ms, id) WHERE removed_at IS NULL;
-CREATE INDEX gigs_by_start ON gigs (start_ms, id) WHERE removed_at IS NULL;
+-- Newest start first, then id, gigs without a start last: GET /v2/gigs's order, as Argyle's (0003).
+CREATE INDEX gigs_by_account_newest ON gigs (account, start_ms DESC, id) WHERE removed_at IS NULL;
+CREATE INDEX gigs_by_user_newest ON gigs (user, start_ms DESC, id) WHERE removed_at IS NULL;
+CREATE INDEX gigs_by_newest ON gigs (start_ms DESC, id) WHERE removed_at IS NULL;
 CREATE INDEX gigs_by_account_removed ON gigs (account, removed_at);
 
 -- Per-account sync state, written by the consumer.

@@ -84,9 +84,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     queueConsumers[queue] = { ...queueConsumers[queue], ...override };
   }
 
-  const v4 = {
+  const v4 = (port: number) => ({
     host: options.host ?? "127.0.0.1",
-    port: options.port ?? 0,
+    port,
     workers: [
       {
         ...receiver,
@@ -116,18 +116,31 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         bindings: extra.bindings ?? {},
       })),
     ].filter((worker) => options.consumer !== false || worker.name !== "consumer"),
-  };
-  const mf = new Miniflare({
-    ...convertV4MiniflareOptions(v4 as Parameters<typeof convertV4MiniflareOptions>[0]),
+  });
+  const miniflareOptions = (port: number) => ({
+    ...convertV4MiniflareOptions(v4(port) as Parameters<typeof convertV4MiniflareOptions>[0]),
     enableDevRegistry: false,
     ...(options.persistTo ? { resourcePersistencePath: options.persistTo } : {}),
     ...(options.onLog
       ? { handleStructuredLogs: (log: { level: string; message: string }) => options.onLog?.(log.level, log.message) }
       : {}),
   });
+  // Nothing may reach the Workers before their tables exist (a webhook would get 503 "no such
+  // table", and /health would be asked too early). So the runtime first listens on a port nobody
+  // knows, the migrations are applied, and only then does it move to the requested port.
+  const port = options.port ?? 0;
+  const mf = new Miniflare(miniflareOptions(0));
+  try {
+    await mf.ready;
+    await applyMigrations(await mf.getD1Database("DB", "receiver"), path.join(ROOT, "migrations"));
+    // Port 0 means "any free one": no client can know it before this function returns.
+    if (port !== 0) await mf.setOptions(miniflareOptions(port));
+  } catch (error) {
+    await mf.dispose();
+    throw error;
+  }
   const url = await mf.ready;
   const db = await mf.getD1Database("DB", "receiver");
-  await applyMigrations(db, path.join(ROOT, "migrations"));
   const consumerWorker = options.consumer === false ? null : await mf.getWorker("consumer");
   return {
     url: url.origin,

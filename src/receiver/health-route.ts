@@ -1,22 +1,40 @@
 /**
- * GET /health: 200 only after a D1 round trip succeeds, so a load balancer or uptime check sees
- * the same dependency the webhook path needs.
+ * GET /health: 200 only when D1 answers AND holds the schema this code needs (its newest
+ * migration is applied), so a load balancer or uptime check sees what the webhook path needs. A
+ * Worker deployed before its migrations, or a fresh local database, reports 503 and why.
  * @module
  */
 import { Hono } from "hono";
 import { describeError } from "../domain/errors.ts";
 import { logError } from "../domain/log.ts";
+import { NEWEST_MIGRATION } from "../domain/schema-version.ts";
+import { checkSchema, type SchemaState } from "../domain/storage/schema-check.ts";
 import type { ReceiverEnv } from "./env.ts";
-import { errorResponse } from "./errors.ts";
+import { errorResponse, RETRY_AFTER_SECONDS } from "./errors.ts";
 
 export const healthRoute = new Hono<{ Bindings: ReceiverEnv }>();
 
 healthRoute.get("/", async (c) => {
+  let state: SchemaState;
   try {
-    await c.env.DB.prepare("SELECT 1").first();
+    state = await checkSchema(c.env.DB, NEWEST_MIGRATION);
   } catch (error) {
     logError("health check failed", { error: describeError(error) });
-    return errorResponse(c, 503, "unavailable", "The database is unreachable.");
+    return errorResponse(c, 503, "unavailable", "The database is unreachable.", {
+      "Retry-After": String(RETRY_AFTER_SECONDS),
+    });
   }
-  return c.json({ status: "ok" });
+  if (!state.ready) {
+    logError("health check failed", { error: state.reason });
+    return c.json(
+      {
+        error: { code: "unhealthy", message: `The database schema is not ready: ${state.reason}.` },
+        expected_migration: state.expected,
+        applied_migration: state.applied,
+      },
+      503,
+      { "Retry-After": String(RETRY_AFTER_SECONDS) },
+    );
+  }
+  return c.json({ status: "ok", migration: state.migration });
 });

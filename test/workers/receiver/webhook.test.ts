@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Job } from "../../../src/domain/jobs.ts";
+import { NEWEST_MIGRATION } from "../../../src/domain/schema-version.ts";
 import accountsFailed from "../../fixtures/webhooks/accounts.failed.json";
 import added from "../../fixtures/webhooks/gigs.added.json";
 import fullySynced from "../../fixtures/webhooks/gigs.fully_synced.json";
@@ -506,7 +507,7 @@ describe("other routes", () => {
   it("GET /health answers ok after a D1 round trip, 503 when D1 fails", async () => {
     const ok = await callReceiver(new Request("https://receiver.test/health"));
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ status: "ok" });
+    expect(await ok.json()).toEqual({ status: "ok", migration: NEWEST_MIGRATION });
     vi.spyOn(env.DB, "prepare").mockImplementationOnce(() => {
       throw new Error("D1 down");
     });
