@@ -92,6 +92,8 @@ function parseCreate(args: string[]): CreateCommand {
   const { values } = parse(args, CREATE_OPTIONS, 0, "create takes options only");
   if (values.url === undefined) throw new UsageError("create needs --url, the receiver's webhook URL");
   if (!/^https?:\/\/[^/]/.test(values.url)) throw new UsageError(`--url must be an http(s) URL, got "${values.url}"`);
+  // Kept exactly as given, trailing slash or not: the receiver answers ".../webhooks/argyle" and
+  // ".../webhooks/argyle/" alike, and Argyle should be told the URL the operator typed.
   const name = values.name ?? DEFAULT_SUBSCRIPTION_NAME;
   if (name.trim() === "") throw new UsageError("--name may not be blank");
   if (values.secret !== undefined && values.secret.trim() === "") throw new UsageError("--secret may not be blank");

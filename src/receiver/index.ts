@@ -13,7 +13,10 @@ import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
 import { webhookRoute } from "./webhook-route.ts";
 
-const app = new Hono<{ Bindings: ReceiverEnv }>();
+// Not strict: "/webhooks/argyle/" is the same route as "/webhooks/argyle" (and so for every
+// route), because a subscription registered with a trailing slash must not lose webhooks to a 404.
+// Routed, not redirected: a redirected POST loses its body with many clients.
+const app = new Hono<{ Bindings: ReceiverEnv }>({ strict: false });
 
 app.route("/webhooks/argyle", webhookRoute);
 app.route("/health", healthRoute);

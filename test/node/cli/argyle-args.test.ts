@@ -32,6 +32,10 @@ describe("npm run argyle: arguments", () => {
     expect(parseArgyleArgs(["webhooks", "create", "--url", URL, "--events", "*"])).toMatchObject({ events: ["*"] });
   });
 
+  it("create keeps a URL with a trailing slash as given: the receiver answers both forms", () => {
+    expect(parseArgyleArgs(["webhooks", "create", "--url", `${URL}/`])).toMatchObject({ kind: "create", url: `${URL}/` });
+  });
+
   it("reads list and delete, and --help anywhere", () => {
     expect(parseArgyleArgs(["webhooks", "list"])).toEqual({ kind: "list" });
     expect(parseArgyleArgs(["webhooks", "delete", ID.toUpperCase()])).toEqual({ kind: "delete", id: ID });
