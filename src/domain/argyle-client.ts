@@ -114,7 +114,8 @@ export async function listGigsPage(options: ArgyleClientOptions, pageUrl: string
     const id = (item as { id?: unknown } | null)?.id;
     // Without an id there is nothing to record or fetch again: the page as a whole is unusable.
     if (typeof id !== "string" || !isArgyleId(id)) validateGig(item);
-    page.invalid.push({ id: id as string, error: issueText(result.issues) });
+    // Lowercase like every stored ID (the recorded failure is looked up and redriven by it).
+    page.invalid.push({ id: (id as string).toLowerCase(), error: issueText(result.issues) });
   }
   return page;
 }

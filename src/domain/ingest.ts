@@ -193,6 +193,6 @@ export function summarize(parsed: ParsedWebhook, base: RecordBase): EventRecord 
 /** The account and user of a payload, when present and ID-shaped, for filing in the log. */
 function accountOf(data: unknown): { account: string | null; user: string | null } {
   const record = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
-  const pick = (value: unknown) => (typeof value === "string" && isArgyleId(value) ? value : null);
+  const pick = (value: unknown) => (typeof value === "string" && isArgyleId(value) ? value.toLowerCase() : null);
   return { account: pick(record.account), user: pick(record.user) };
 }

@@ -69,11 +69,15 @@ export const MESSAGES = {
   cursorMismatch: "Does not match the cursor, which carries this filter already; drop it or start over.",
 } as const;
 
-/** An Argyle ID parameter (a UUID in shape; see ids.ts for why not RFC 4122). */
+/**
+ * An Argyle ID parameter (a UUID in shape; see ids.ts for why not RFC 4122), lowercased as every
+ * stored ID is, so `?account=<UPPERCASE>` finds the account's rows.
+ */
 export const ArgyleIdParam = v.pipe(
   v.string(),
   v.maxLength(36, MESSAGES.uuid),
   v.regex(ARGYLE_ID_PATTERN, MESSAGES.uuid),
+  v.toLowerCase(),
 );
 
 /** A lenient ISO 8601 datetime parameter, to epoch milliseconds. */

@@ -8,10 +8,16 @@
 import * as v from "valibot";
 import { ARGYLE_ID_PATTERN } from "./ids.ts";
 
-/** An Argyle ID: UUID-shaped, version bits not checked (Argyle's IDs ignore them). */
+/**
+ * An Argyle ID: UUID-shaped, version bits not checked (Argyle's IDs ignore them), and lowercased.
+ * The shape check accepts either case, so the value must be normalised too: stored rows and
+ * lookups compare exact strings, and Argyle's own IDs are lowercase. Used by the webhook payloads,
+ * the job messages and the gig object's key fields (the stored object itself stays as received).
+ */
 export const ArgyleIdSchema = v.pipe(
   v.string(),
   v.regex(ARGYLE_ID_PATTERN, "must be an Argyle ID (8-4-4-4-12 hex digits)"),
+  v.toLowerCase(),
 );
 
 /** A count: Argyle documents integers, an older revision strings; both are accepted. */

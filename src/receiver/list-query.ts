@@ -22,10 +22,10 @@ export function parseOpsList<F, K>(c: Context, spec: ListSpec<F, K>): ListReques
   return parsed.value;
 }
 
-/** The `:id` path parameter if it has the shape of an id (ours and Argyle's share it), else null. */
+/** The `:id` path parameter, lowercased, if it has the shape of an id (ours and Argyle's share it), else null. */
 export function pathId(c: Context): string | null {
-  const id = c.req.param("id");
-  return v.is(ArgyleIdParam, id) ? id : null;
+  const parsed = v.safeParse(ArgyleIdParam, c.req.param("id"));
+  return parsed.success ? parsed.output : null;
 }
 
 /** The URL of this list with only `cursor` set: the origin the client used, so links work behind any hostname. */

@@ -33,7 +33,10 @@ describe("npm run argyle: arguments", () => {
   });
 
   it("create keeps a URL with a trailing slash as given: the receiver answers both forms", () => {
-    expect(parseArgyleArgs(["webhooks", "create", "--url", `${URL}/`])).toMatchObject({ kind: "create", url: `${URL}/` });
+    expect(parseArgyleArgs(["webhooks", "create", "--url", `${URL}/`])).toMatchObject({
+      kind: "create",
+      url: `${URL}/`,
+    });
   });
 
   it("reads list and delete, and --help anywhere", () => {

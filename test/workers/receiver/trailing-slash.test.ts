@@ -17,7 +17,10 @@ async function signedPost(url: string, body: string, signature?: string): Promis
     new Request(url, {
       method: "POST",
       body,
-      headers: { "content-type": "application/json", "x-argyle-signature": signature ?? (await signBody(SECRET, body)) },
+      headers: {
+        "content-type": "application/json",
+        "x-argyle-signature": signature ?? (await signBody(SECRET, body)),
+      },
     }),
   );
 }
