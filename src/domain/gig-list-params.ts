@@ -1,8 +1,8 @@
 /**
  * The parameters of Argyle's GET /v2/gigs, as our mirror serves it: `account`, `user`,
  * `from_start_datetime` and `to_start_datetime` (inclusive bounds on `start_datetime`), `limit`
- * (default 10, at most 200) and `cursor`. Gigs are ordered by start, then id; a gig without a
- * start sorts first.
+ * (default 10, at most 200) and `cursor`. Gigs are ordered as Argyle lists them: newest start
+ * first, then id; a gig without a start sorts last.
  * @see ../../README.md and Argyle's "List all gigs" reference
  * @module
  */
@@ -18,7 +18,7 @@ export interface GigFilters {
   toMs?: number;
 }
 
-/** A gig's place in the list: its start in epoch ms (null sorts first), then its id. */
+/** A gig's place in the list: its start in epoch ms (descending; null sorts last), then its id (ascending). */
 export type GigKey = [startMs: number | null, id: string];
 
 export type GigListRequest = ListRequest<GigFilters, GigKey>;

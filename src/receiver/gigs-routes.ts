@@ -24,9 +24,10 @@ gigsRoutes.get("/", async (c) => {
   const keyOf = (row: GigListRow | undefined): GigKey | undefined => row && [row.start_ms, row.id];
   const cursors = pageCursors(GIG_LIST, request, { first: keyOf(rows[0]), last: keyOf(rows.at(-1)) }, hasMore);
   // Built by hand so each gig's stored text goes out byte for byte; the rest is JSON.stringify.
+  // Keys in Argyle's order (results, next, previous), so raw answers compare equal.
   const body =
-    `{"next":${JSON.stringify(listUrl(c, cursors.next))},"previous":${JSON.stringify(listUrl(c, cursors.previous))},` +
-    `"results":[${rows.map((row) => row.data).join(",")}]}`;
+    `{"results":[${rows.map((row) => row.data).join(",")}],` +
+    `"next":${JSON.stringify(listUrl(c, cursors.next))},"previous":${JSON.stringify(listUrl(c, cursors.previous))}}`;
   return c.body(body, 200, JSON_HEADERS);
 });
 

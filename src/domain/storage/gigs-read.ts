@@ -1,8 +1,10 @@
 /**
  * Reads of the gig mirror for the Argyle-compatible API. Gigs are served as the JSON text Argyle
- * returned (`data`), never re-serialised. Lists are keyset pages on (start_ms, id) over the partial
- * indexes `gigs_by_account_start`, `gigs_by_user_start` and `gigs_by_start`, which cover only live
- * rows, so every query repeats their `removed_at IS NULL`.
+ * returned (`data`), never re-serialised. Lists are in Argyle's order: newest `start_datetime`
+ * first, then gig id ascending (Argyle's keyset is the inverted start time, then the id), and gigs
+ * without a start last. Keyset pages run over the partial indexes `gigs_by_account_newest`,
+ * `gigs_by_user_newest` and `gigs_by_newest` (start_ms DESC, id), which cover only live rows, so
+ * every query repeats their `removed_at IS NULL`.
  * @module
  */
 import type { GigFilters, GigKey, GigListRequest } from "../gig-list-params.ts";
@@ -23,7 +25,7 @@ export async function getGigJson(db: D1Database, id: string): Promise<string | n
   return row?.data ?? null;
 }
 
-/** One page of live gigs in (start_ms, id) order, plus whether more lie in the direction walked. */
+/** One page of live gigs in list order, plus whether more lie in the direction walked. */
 export async function listGigs(
   db: D1Database,
   request: GigListRequest,
@@ -31,29 +33,31 @@ export async function listGigs(
   return fetchPage<GigListRow>(db, buildGigListQuery(request), request.limit, request.position);
 }
 
+/** Display order, and its reverse for walking back ("previous"): both are scans of one index. */
+const FORWARD = "start_ms DESC, id ASC";
+const BACKWARD = "start_ms ASC, id DESC";
+
 /**
- * The SQL of one page. SQLite sorts NULL first, which is where gigs without a start belong, but a
- * row-value comparison with NULL is never true; so a keyset that crosses the NULL/non-NULL border
- * becomes two index range scans joined by UNION ALL, each limited, and merged in order.
+ * The SQL of one page. The order mixes directions (start descending, id ascending), so no single
+ * row-value comparison states "after this key"; and a comparison with NULL is never true. So the
+ * rows after a key are the union of up to three index ranges, each limited and merged in order:
+ * the key's own start (ids after it), the starts beyond it, and the run of gigs without a start.
  */
 export function buildGigListQuery(request: GigListRequest): BoundQuery {
   const { position } = request;
   const params = new Params();
-  const backwards = position?.dir === "previous";
-  const order = backwards ? "start_ms DESC, id DESC" : "start_ms, id";
+  const order = position?.dir === "previous" ? BACKWARD : FORWARD;
   const { filters, branches } = position
-    ? keyset(request.filters, position.key, backwards, position.inclusive, params)
+    ? keyset(request.filters, position.key, position.dir === "previous", position.inclusive, params)
     : { filters: request.filters, branches: [[]] };
   const base = filterConditions(filters, params);
   const limit = params.bind(request.limit + 1);
   const select = (extra: string[]) =>
     `SELECT id, start_ms, data FROM gigs WHERE ${[...base, ...extra].join(" AND ")} ORDER BY ${order} LIMIT ${limit}`;
-  const [only = [], second] = branches;
   const sql =
-    second === undefined
-      ? select(only)
-      : `SELECT id, start_ms, data FROM (${select(only)}) UNION ALL ` +
-        `SELECT id, start_ms, data FROM (${select(second)}) ORDER BY ${order} LIMIT ${limit}`;
+    branches.length === 1
+      ? select(branches[0] ?? [])
+      : `${branches.map((b) => `SELECT id, start_ms, data FROM (${select(b)})`).join(" UNION ALL ")} ORDER BY ${order} LIMIT ${limit}`;
   return { sql, params: params.values };
 }
 
@@ -71,10 +75,15 @@ function filterConditions(filters: GigFilters, params: Params): string[] {
 }
 
 /**
- * The position's conditions, as one or two UNION ALL branches, and the filters that still need
- * stating. SQLite ranges an index scan on one bound per side: given both the window's `from` and
- * the position, it would start at `from` and skip rows up to the position on every page, as
- * OFFSET does. So only the tighter of the two is kept (the position, unless a cursor was forged).
+ * The rows beyond `key` in the direction walked, as UNION ALL branches, and the filters that
+ * still need stating. Forward (display order) from a start s: ids after the key at s, then
+ * starts below s, then the gigs without a start. Backward: ids before the key at s, then starts
+ * above s (gigs without a start lie only beyond a key without one).
+ *
+ * SQLite ranges an index scan on one bound per side: given both a window bound and the position
+ * on the same side, it could start at the window's bound and skip rows up to the position on
+ * every page, as OFFSET does. The position implies that bound, so the bound is dropped unless it
+ * is the tighter one (only a forged cursor makes it so).
  */
 function keyset(
   filters: GigFilters,
@@ -83,23 +92,24 @@ function keyset(
   inclusive: boolean,
   params: Params,
 ): { filters: GigFilters; branches: string[][] } {
-  // Any time window excludes gigs without a start (NULL compares false).
-  const windowed = filters.fromMs !== undefined || filters.toMs !== undefined;
-  const op = (backwards ? "<" : ">") + (inclusive ? "=" : "");
+  const idOp = (backwards ? "<" : ">") + (inclusive ? "=" : "");
   if (start === null) {
-    const inNullRun = ["start_ms IS NULL", `id ${op} ${params.bind(id)}`];
-    if (backwards) return { filters, branches: [inNullRun] };
-    return { filters, branches: windowed ? [[]] : [inNullRun, ["start_ms IS NOT NULL"]] };
+    const inNullRun = ["start_ms IS NULL", `id ${idOp} ${params.bind(id)}`];
+    return { filters, branches: backwards ? [inNullRun, ["start_ms IS NOT NULL"]] : [inNullRun] };
   }
   const { fromMs, toMs, ...rest } = filters;
-  const bound = backwards ? toMs : fromMs;
-  if (bound !== undefined && (backwards ? bound < start : bound > start)) {
-    return { filters, branches: [[]] };
-  }
-  const afterKey = [`(start_ms, id) ${op} (${params.bind(start)}, ${params.bind(id)})`];
-  // The position implies the bound on its side; the other side's bound still applies.
-  const remaining = backwards
-    ? { ...rest, ...(fromMs !== undefined ? { fromMs } : {}) }
-    : { ...rest, ...(toMs !== undefined ? { toMs } : {}) };
-  return { filters: remaining, branches: backwards && !windowed ? [afterKey, ["start_ms IS NULL"]] : [afterKey] };
+  // Walking forward goes to lower starts, so the position bounds the top (`to`); backward, the bottom.
+  const implied = backwards ? fromMs : toMs;
+  const keep = implied !== undefined && (backwards ? implied > start : implied < start);
+  const remaining: GigFilters = {
+    ...rest,
+    ...(fromMs !== undefined && (!backwards || keep) ? { fromMs } : {}),
+    ...(toMs !== undefined && (backwards || keep) ? { toMs } : {}),
+  };
+  const s = params.bind(start);
+  const branches = [["start_ms = " + s, `id ${idOp} ${params.bind(id)}`], [`start_ms ${backwards ? ">" : "<"} ${s}`]];
+  // Any time window excludes gigs without a start.
+  const windowed = fromMs !== undefined || toMs !== undefined;
+  if (!backwards && !windowed) branches.push(["start_ms IS NULL"]);
+  return { filters: remaining, branches };
 }

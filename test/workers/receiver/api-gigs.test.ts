@@ -50,6 +50,14 @@ async function walk(firstUrl: string, between: (page: number) => Promise<void> =
 
 const ids = (page: GigPage) => page.results.map((g) => g.id);
 
+/** A gig's place in Argyle's order: newest start first, gigs without a start last, then id. */
+type ListKey = readonly [start: number, id: string];
+const listKey = (g: Gig): ListKey => [g.start_datetime === null ? -Infinity : Date.parse(g.start_datetime), g.id];
+function compareListKeys(a: ListKey, b: ListKey): number {
+  if (a[0] !== b[0]) return a[0] > b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
 beforeEach(clearTables);
 
 describe("GET /v2/gigs/{id}", () => {
@@ -109,28 +117,28 @@ describe("GET /v2/gigs/{id}", () => {
 });
 
 describe("GET /v2/gigs: Argyle's list envelope", () => {
-  it("answers {next, previous, results} with 10 gigs by default and a full next URL", async () => {
+  it("answers {results, next, previous} with 10 gigs by default, newest first, and a full next URL", async () => {
     await insertGigs(gigIds(12).map((id, i) => makeGig(id, startAt(i))));
     const res = await api("/v2/gigs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json");
     const page = await res.json<GigPage>();
-    expect(Object.keys(page)).toEqual(["next", "previous", "results"]);
+    expect(Object.keys(page)).toEqual(["results", "next", "previous"]);
     expect(page.results).toHaveLength(10);
     expect(page.previous).toBeNull();
     expect(page.next).toMatch(/^https:\/\/receiver\.test\/v2\/gigs\?cursor=[A-Za-z0-9_-]+$/);
-    expect(page.results[0]).toEqual(makeGig(gigIds(1)[0] as string, startAt(0)));
+    expect(page.results[0]).toEqual(makeGig(gigIds(12)[11] as string, startAt(11)));
   });
 
   it("serves each result as stored, byte for byte", async () => {
     const text = JSON.stringify(gig, null, 1);
     await insertGigs([gig], { text });
     const raw = await (await api("/v2/gigs")).text();
-    expect(raw).toBe(`{"next":null,"previous":null,"results":[${text}]}`);
+    expect(raw).toBe(`{"results":[${text}],"next":null,"previous":null}`);
   });
 
-  it("answers an empty list as Argyle does", async () => {
-    expect((await apiJson("/v2/gigs")).body).toEqual({ next: null, previous: null, results: [] });
+  it("answers an empty list as Argyle does, keys in Argyle's order", async () => {
+    expect(await (await api("/v2/gigs")).text()).toBe('{"results":[],"next":null,"previous":null}');
   });
 
   it("uses the origin the client called, so links work behind any hostname", async () => {
@@ -139,7 +147,7 @@ describe("GET /v2/gigs: Argyle's list envelope", () => {
     expect(body.next).toMatch(/^https:\/\/mirror\.example\.org\/v2\/gigs\?cursor=/);
   });
 
-  it("orders by start then id, lists gigs without a start first, and leaves out removed gigs", async () => {
+  it("orders as Argyle does: newest start first, then id; gigs without a start last; removed gigs left out", async () => {
     const [a, b, c, d, e] = gigIds(5);
     await insertGigs([
       makeGig(a as string, startAt(5)),
@@ -150,7 +158,7 @@ describe("GET /v2/gigs: Argyle's list envelope", () => {
     ]);
     await removeGigs([e as string]);
     const { body } = await apiJson<GigPage>("/v2/gigs");
-    expect(ids(body)).toEqual([c, b, d, a]);
+    expect(ids(body)).toEqual([a, b, d, c]);
   });
 
   it("honours limit from 1 to 200", async () => {
@@ -178,13 +186,13 @@ describe("GET /v2/gigs: filters", () => {
   }
 
   it("filters by account", async () => {
-    expect(await list(`account=${ACCOUNT}`)).toEqual([g5, g1, g2, g3]);
+    expect(await list(`account=${ACCOUNT}`)).toEqual([g3, g2, g1, g5]);
     expect(await list(`account=${OTHER_ACCOUNT}`)).toEqual([g4]);
   });
 
   it("filters by user", async () => {
-    expect(await list(`user=${OTHER_USER}`)).toEqual([g3, g4]);
-    expect(await list(`user=${USER}`)).toEqual([g5, g1, g2]);
+    expect(await list(`user=${OTHER_USER}`)).toEqual([g4, g3]);
+    expect(await list(`user=${USER}`)).toEqual([g2, g1, g5]);
   });
 
   it("filters by account and user together", async () => {
@@ -193,20 +201,20 @@ describe("GET /v2/gigs: filters", () => {
   });
 
   it("bounds start_datetime inclusively at both ends", async () => {
-    expect(await list("from_start_datetime=2023-03-02T00:00:00Z")).toEqual([g2, g3, g4]);
-    expect(await list("to_start_datetime=2023-03-02T00:00:00Z")).toEqual([g1, g2]);
+    expect(await list("from_start_datetime=2023-03-02T00:00:00Z")).toEqual([g4, g3, g2]);
+    expect(await list("to_start_datetime=2023-03-02T00:00:00Z")).toEqual([g2, g1]);
     expect(await list("from_start_datetime=2023-03-02T12:30:00.250Z&to_start_datetime=2023-03-03T00:00:00Z")).toEqual([
-      g3,
       g4,
+      g3,
     ]);
   });
 
   it("reads datetimes leniently: bare dates, fractions, offsets, no zone", async () => {
-    expect(await list("from_start_datetime=2023-03-02")).toEqual([g2, g3, g4]);
+    expect(await list("from_start_datetime=2023-03-02")).toEqual([g4, g3, g2]);
     expect(await list("from_start_datetime=2023-03-02T01:00:00%2B01:00&to_start_datetime=2023-03-02")).toEqual([g2]);
     expect(await list("to_start_datetime=2023-03-01T23:59:59.999999")).toEqual([g1]);
     // An unencoded "+" arrives as a space.
-    expect(await list("to_start_datetime=2023-03-02T01:00:00+01:00")).toEqual([g1, g2]);
+    expect(await list("to_start_datetime=2023-03-02T01:00:00+01:00")).toEqual([g2, g1]);
   });
 
   it("answers an empty page when from is after to", async () => {
@@ -218,7 +226,7 @@ describe("GET /v2/gigs: filters", () => {
   });
 
   it("treats empty values as not given", async () => {
-    expect(await list("account=&limit=&cursor=")).toEqual([g5, g1, g2, g3, g4]);
+    expect(await list("account=&limit=&cursor=")).toEqual([g4, g3, g2, g1, g5]);
   });
 });
 
@@ -311,12 +319,10 @@ describe("GET /v2/gigs: keyset pagination", () => {
     expect(new Set(seen).size).toBe(seen.length); // nothing twice
     for (const g of original) expect(seen).toContain(g.id); // nothing missed
     expect(pages.slice(0, -1).every((p) => p.results.length === 7)).toBe(true);
-    // Seen in order: start (gigs without one first), then id.
-    const key = (g: Gig) => [g.start_datetime === null ? -Infinity : Date.parse(g.start_datetime), g.id] as const;
-    const all = pages.flatMap((p) => p.results).map(key);
+    // Seen in order: newest start first (gigs without one last), then id.
+    const all = pages.flatMap((p) => p.results).map(listKey);
     for (let i = 1; i < all.length; i++) {
-      const [a, b] = [all[i - 1], all[i]] as [(typeof all)[number], (typeof all)[number]];
-      expect(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])).toBe(true);
+      expect(compareListKeys(all[i - 1] as ListKey, all[i] as ListKey)).toBeLessThan(0);
     }
   });
 
@@ -324,11 +330,8 @@ describe("GET /v2/gigs: keyset pagination", () => {
     await insertGigs(gigIds(10).map((id, i) => makeGig(id, startAt(i))));
     await insertGigs(gigIds(10, "0191").map((id, i) => makeGig(id, startAt(i), OTHER_ACCOUNT)));
     const pages = await walk(`/v2/gigs?account=${OTHER_ACCOUNT}&from_start_datetime=${startAt(2)}&limit=3`);
-    expect(pages.map(ids)).toEqual([
-      gigIds(10, "0191").slice(2, 5),
-      gigIds(10, "0191").slice(5, 8),
-      gigIds(10, "0191").slice(8, 10),
-    ]);
+    const newestFirst = gigIds(10, "0191").slice(2).reverse();
+    expect(pages.map(ids)).toEqual([newestFirst.slice(0, 3), newestFirst.slice(3, 6), newestFirst.slice(6, 8)]);
     expect(new URL(pages[0]?.next as string).search).toMatch(/^\?cursor=[^&]+$/);
   });
 
@@ -337,7 +340,7 @@ describe("GET /v2/gigs: keyset pagination", () => {
     const first = (await apiJson<GigPage>(`/v2/gigs?account=${ACCOUNT}&limit=2`)).body;
     const cursor = new URL(first.next as string).searchParams.get("cursor");
     const same = await apiJson<GigPage>(`/v2/gigs?account=${ACCOUNT}&cursor=${cursor}&limit=5`);
-    expect(ids(same.body)).toEqual(gigIds(10).slice(2, 7));
+    expect(ids(same.body)).toEqual(gigIds(10).reverse().slice(2, 7));
     const other = await apiJson(`/v2/gigs?account=${OTHER_ACCOUNT}&cursor=${cursor}`);
     expect(other.status).toBe(400);
     expect(other.body).toEqual({ account: [expect.stringContaining("cursor")] });
@@ -368,21 +371,22 @@ describe("GET /v2/gigs: keyset pagination", () => {
     const all = gigIds(5).map((id, i) => makeGig(id, startAt(i)));
     await insertGigs(all);
     const first = (await apiJson<GigPage>("/v2/gigs?limit=2")).body;
-    await removeGigs(gigIds(5).slice(2));
+    expect(ids(first)).toEqual(gigIds(5).slice(3).reverse());
+    await removeGigs(gigIds(5).slice(0, 3));
     const emptied = (await apiJson<GigPage>(first.next as string)).body;
     expect(emptied).toEqual({ next: null, previous: expect.any(String), results: [] });
     // The way back still includes the gig the emptied page started after.
     const back = (await apiJson<GigPage>(emptied.previous as string)).body;
-    expect(ids(back)).toEqual(gigIds(2));
+    expect(ids(back)).toEqual(gigIds(5).slice(3).reverse());
   });
 
   it("pages within a time window without re-reading what lies before it", async () => {
     await insertGigs(gigIds(30).map((id, i) => makeGig(id, i < 3 ? null : startAt(i))));
     const pages = await walk(`/v2/gigs?from_start_datetime=${startAt(10)}&to_start_datetime=${startAt(20)}&limit=4`);
-    expect(pages.flatMap(ids)).toEqual(gigIds(30).slice(10, 21));
+    expect(pages.flatMap(ids)).toEqual(gigIds(30).slice(10, 21).reverse());
     const last = pages.at(-1) as GigPage;
     const back = (await apiJson<GigPage>(last.previous as string)).body;
-    expect(ids(back)).toEqual(gigIds(30).slice(14, 18));
+    expect(ids(back)).toEqual(gigIds(30).slice(13, 17).reverse());
   });
 
   it("keeps the token out of next and previous links", async () => {

@@ -38,14 +38,14 @@ function gigRequest(filters: GigFilters, position: Position<GigKey> | null): Gig
 
 describe("every list query uses an index", () => {
   const gigFilters: [string, GigFilters, string][] = [
-    ["no filter", {}, "gigs_by_start"],
-    ["account", { account: ACCOUNT }, "gigs_by_account_start"],
-    ["user", { user: USER }, "gigs_by_user_start"],
-    ["account and user", { account: ACCOUNT, user: USER }, "gigs_by_account_start"],
-    ["from", { fromMs: 1 }, "gigs_by_start"],
-    ["to", { toMs: 2 }, "gigs_by_start"],
-    ["account, from and to", { account: ACCOUNT, fromMs: 1, toMs: 2 }, "gigs_by_account_start"],
-    ["user, from and to", { user: USER, fromMs: 1, toMs: 2 }, "gigs_by_user_start"],
+    ["no filter", {}, "gigs_by_newest"],
+    ["account", { account: ACCOUNT }, "gigs_by_account_newest"],
+    ["user", { user: USER }, "gigs_by_user_newest"],
+    ["account and user", { account: ACCOUNT, user: USER }, "gigs_by_account_newest"],
+    ["from", { fromMs: 1 }, "gigs_by_newest"],
+    ["to", { toMs: 2 }, "gigs_by_newest"],
+    ["account, from and to", { account: ACCOUNT, fromMs: 1, toMs: 2 }, "gigs_by_account_newest"],
+    ["user, from and to", { user: USER, fromMs: 1, toMs: 2 }, "gigs_by_user_newest"],
   ];
   const gigPositions: [string, Position<GigKey> | null][] = [
     ["first page", null],
@@ -66,12 +66,26 @@ describe("every list query uses an index", () => {
 
   it("gigs: a position inside the window is the scan's range, so a deep page does not re-read earlier ones", async () => {
     const window = { account: ACCOUNT, fromMs: 1, toMs: 1_000 };
-    const forward = await plan(buildGigListQuery(gigRequest(window, next([500, ID]))));
-    expect(forward.join("\n")).toMatch(
-      /SEARCH gigs USING INDEX gigs_by_account_start \(account=\? AND \(start_ms,id\)>\(\?,\?\)/,
+    const forward = (await plan(buildGigListQuery(gigRequest(window, next([500, ID]))))).join("\n");
+    // The key's own start, ids after it; then the starts below it, down to the window's `from`.
+    expect(forward).toMatch(/SEARCH gigs USING INDEX gigs_by_account_newest \(account=\? AND start_ms=\? AND id>\?\)/);
+    expect(forward).toMatch(
+      /SEARCH gigs USING INDEX gigs_by_account_newest \(account=\? AND start_ms>\? AND start_ms<\?\)/,
     );
-    const backward = await plan(buildGigListQuery(gigRequest(window, previous([500, ID]))));
-    expect(backward.join("\n")).toMatch(/\(start_ms,id\)<\(\?,\?\)/);
+    const backward = (await plan(buildGigListQuery(gigRequest(window, previous([500, ID]))))).join("\n");
+    expect(backward).toMatch(/SEARCH gigs USING INDEX gigs_by_account_newest \(account=\? AND start_ms=\? AND id<\?\)/);
+    expect(backward).toMatch(
+      /SEARCH gigs USING INDEX gigs_by_account_newest \(account=\? AND start_ms>\? AND start_ms<\?\)/,
+    );
+  });
+
+  it("gigs: newest first comes straight from the index, without sorting the account's gigs", async () => {
+    const lines = await plan(buildGigListQuery(gigRequest({ account: ACCOUNT }, null)));
+    expect(lines).toEqual(["SEARCH gigs USING INDEX gigs_by_account_newest (account=?)"]);
+    const walkingBack = await plan(buildGigListQuery(gigRequest({ account: ACCOUNT }, previous([5, ID]))));
+    // Each branch reads its range in order; only the few rows the branches return are merged.
+    for (const line of walkingBack.filter((l) => l.startsWith("SEARCH")))
+      expect(line).toMatch(/gigs_by_account_newest/);
   });
 
   const eventFilters: [string, EventFilters, RegExp][] = [
