@@ -31,7 +31,7 @@ export interface LocalArgyleSource {
   origin: string;
   /** Throws `LocalArgyleUnreachable` when nothing answers. */
   accounts(): Promise<LocalAccount[]>;
-  /** Every gig of the account, in Argyle's list order (ascending start). */
+  /** Every gig of the account, oldest start first (Argyle lists newest first; this is sorted back). */
   gigs(account: string): Promise<GigRef[]>;
   /** One gig, or null when the local Argyle does not have it. */
   gig(id: string): Promise<GigRef | null>;
@@ -81,7 +81,8 @@ export function localArgyleSource(origin: string): LocalArgyleSource {
         gigs.push(...page.results.map(({ id, account, start_datetime }) => ({ id, account, start_datetime })));
         url = page.next;
       }
-      return gigs;
+      // The list comes newest first, as Argyle's; callers pick "the newest N" from the end.
+      return gigs.sort((a, b) => Date.parse(a.start_datetime) - Date.parse(b.start_datetime) || (a.id < b.id ? -1 : 1));
     },
     async gig(id) {
       const response = await get(`${origin}/v2/gigs/${encodeURIComponent(id)}`, true);

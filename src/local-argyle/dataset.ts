@@ -86,7 +86,7 @@ export function buildDataset(options: DatasetOptions = {}): Dataset {
   return { seed, untilMs, accounts };
 }
 
-/** Argyle's list order: `start_datetime` ascending, then `id`. */
+/** Chronological order: `start_datetime` ascending, then `id` (GigIndex lists newest first, as Argyle does). */
 export function compareGigs(a: Gig, b: Gig): number {
   // Both are Argyle's fixed-width UTC form ("2023-03-08T08:08:57Z"), so text order is time order.
   if (a.start_datetime !== b.start_datetime) return a.start_datetime < b.start_datetime ? -1 : 1;

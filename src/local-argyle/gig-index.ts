@@ -1,6 +1,8 @@
 /**
- * Gigs by ID and per account in Argyle's list order (start, then ID), kept sorted as gigs come
- * and go, and answering GET /v2/gigs's filters with keyset pages in O(log n) per account.
+ * Gigs by ID and per account in Argyle's list order, kept sorted as gigs come and go, and
+ * answering GET /v2/gigs's filters with keyset pages in O(log n) per account. Argyle lists newest
+ * `start_datetime` first; its cursor is a keyset on the inverted start time, then the gig id
+ * (reference/argyle.md §9), which is the sort key here: [-start, id], ascending.
  * @module
  */
 import type { Account, Gig } from "./model.ts";
@@ -26,7 +28,7 @@ interface Slot {
   entries: Entry[];
 }
 
-const ORDERING: Ordering<Entry> = { keyOf: (e) => [e.startMs, e.gig.id], compare: compareKeys };
+const ORDERING: Ordering<Entry> = { keyOf: (e) => [-e.startMs, e.gig.id], compare: compareKeys };
 
 export class GigIndex {
   readonly #slots = new Map<string, Slot>();
@@ -34,9 +36,13 @@ export class GigIndex {
 
   /** Adds an account with its gigs (in any order). */
   addAccount(account: Account, platform: Platform, gigs: readonly Gig[]): void {
-    const slot: Slot = { account, platform, entries: [] };
+    // Sorted once, not inserted one by one: a dataset is built oldest first, so each insert would
+    // land at the front of a newest-first array and shift all of it.
+    const entries = gigs.map((gig) => ({ gig, startMs: Date.parse(gig.start_datetime) }));
+    entries.sort((a, b) => ORDERING.compare(ORDERING.keyOf(a), ORDERING.keyOf(b)));
+    const slot: Slot = { account, platform, entries };
     this.#slots.set(account.id, slot);
-    for (const gig of gigs) this.insert(account.id, gig);
+    for (const entry of entries) this.#byId.set(entry.gig.id, { entry, slot });
   }
 
   accounts(): Account[] {
@@ -56,7 +62,7 @@ export class GigIndex {
     return this.#byId.get(gigId)?.slot.account.id;
   }
 
-  /** The account's gigs in list order. */
+  /** The account's gigs in list order: newest start first. */
   gigsOf(account: string): Gig[] {
     return (this.#slots.get(account)?.entries ?? []).map((e) => e.gig);
   }
@@ -95,9 +101,10 @@ export class GigIndex {
     for (const slot of slots) {
       if (!slot || (query.user !== null && slot.account.user !== query.user)) continue;
       const all: Run<Entry> = { items: slot.entries, lo: 0, hi: slot.entries.length };
-      const lo = query.from === null ? 0 : boundary(all, ORDERING, [query.from, ""], true);
-      // IDs are hex, so every ID sorts before U+FFFF: this bound keeps every gig starting at `to`.
-      const hi = query.to === null ? all.hi : boundary(all, ORDERING, [query.to, "\uffff"], false);
+      // Keys invert the start, so `to` bounds the run's front and `from` its end. IDs are hex, so
+      // every ID sorts before U+FFFF: that bound keeps every gig starting at `from`.
+      const lo = query.to === null ? 0 : boundary(all, ORDERING, [-query.to, ""], true);
+      const hi = query.from === null ? all.hi : boundary(all, ORDERING, [-query.from, "\uffff"], false);
       if (lo < hi) runs.push({ items: slot.entries, lo, hi });
     }
     const page = keysetPage(runs, ORDERING, position, limit);

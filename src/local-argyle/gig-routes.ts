@@ -53,7 +53,8 @@ export function gigRoutes({ store, faults, stats }: GigRouteDeps): Hono<GigEnv> 
       if (c.get("fault") !== "malformed") stats.recordListPage(page.items.length);
       const link = (p: Position | null) =>
         p ? `${listUrl(c)}?cursor=${encodeCursor("gigs", { query, limit, position: p })}` : null;
-      return c.json({ next: link(page.next), previous: link(page.previous), results: page.items });
+      // Argyle's key order.
+      return c.json({ results: page.items, next: link(page.next), previous: link(page.previous) });
     },
   );
 

@@ -85,7 +85,7 @@ export class ArgyleStore {
     return this.#index.gig(id);
   }
 
-  /** An account's gigs in list order (ascending start, then ID). */
+  /** An account's gigs in list order (newest start first, then ID). */
   gigsOf(account: string): Gig[] {
     return this.#index.gigsOf(account);
   }
@@ -98,12 +98,13 @@ export class ArgyleStore {
   /** What GET /v2/gigs holds for the account right now (the `available_*` of every gig event). */
   availability(account: string): GigEventBase {
     const { id, user } = this.#find(account).account;
+    // Newest first: the oldest start is last.
     const gigs = this.#index.gigsOf(account);
     return {
       account: id,
       user,
-      available_from: gigs[0]?.start_datetime ?? null,
-      available_to: gigs.at(-1)?.start_datetime ?? null,
+      available_from: gigs.at(-1)?.start_datetime ?? null,
+      available_to: gigs[0]?.start_datetime ?? null,
       available_count: gigs.length,
     };
   }
@@ -162,12 +163,12 @@ export class ArgyleStore {
    */
   partiallySynced(account: string, days: number = DEFAULT_DAYS_SYNCED): GigEventPayload {
     const gigs = this.#index.gigsOf(account);
-    const last = gigs.at(-1);
-    const since = last ? Date.parse(last.start_datetime) - days * DAY : 0;
-    const synced = last ? gigs.filter((g) => Date.parse(g.start_datetime) >= since) : [];
+    const latest = gigs[0];
+    const since = latest ? Date.parse(latest.start_datetime) - days * DAY : 0;
+    const synced = latest ? gigs.filter((g) => Date.parse(g.start_datetime) >= since) : [];
     const data = {
       ...this.availability(account),
-      available_from: synced[0]?.start_datetime ?? null,
+      available_from: synced.at(-1)?.start_datetime ?? null,
       available_count: synced.length,
       days_synced: days,
     };

@@ -8,6 +8,7 @@ import { tamperSignature, webhookHeaders } from "../../../scripts/lib/signed-web
 import { buildPayload, type Envelope } from "../../../scripts/lib/webhook-payloads.ts";
 import { verifySignature } from "../../../src/domain/signature.ts";
 import { parseWebhook } from "../../../src/domain/webhook-schema.ts";
+import { compareGigs } from "../../../src/local-argyle/dataset.ts";
 import { closedPort } from "./helpers.ts";
 
 let argyle: LocalArgyleServer;
@@ -37,6 +38,11 @@ async function payload(argv: string[], origin?: string): Promise<{ envelope: Env
 const BASE_KEYS = ["account", "user", "available_from", "available_to", "available_count"];
 
 /** The body parses as the receiver parses it: a valid gig event (or a recorded non-gig one). */
+/** The account's gigs oldest first (the local Argyle lists newest first, as Argyle does). */
+function chronological(account: string) {
+  return [...argyle.store.gigsOf(account)].sort(compareGigs);
+}
+
 function receiverKind(envelope: Envelope): string {
   return parseWebhook(new TextEncoder().encode(JSON.stringify(envelope))).kind;
 }
@@ -44,7 +50,7 @@ function receiverKind(envelope: Envelope): string {
 describe("npm run send: payloads built from the local Argyle's data", () => {
   it("gigs.updated names the account's newest gigs, in Argyle's field order and figures", async () => {
     const { envelope } = await payload(["gigs.updated"]);
-    const gigs = argyle.store.gigsOf(first).slice(-2);
+    const gigs = chronological(first).slice(-2);
     expect(envelope.event).toBe("gigs.updated");
     expect(envelope.name).toBe("argyle-gig-mirror");
     expect(Object.keys(envelope.data)).toEqual([
@@ -65,7 +71,7 @@ describe("npm run send: payloads built from the local Argyle's data", () => {
   });
 
   it("gigs.removed with --ids finds their account and window without --account", async () => {
-    const all = argyle.store.gigsOf(second);
+    const all = chronological(second);
     const [late, early] = [all[200], all[3]] as [(typeof all)[0], (typeof all)[0]];
     const { envelope } = await payload(["gigs.removed", "--ids", `${late.id},${early.id}`]);
     expect(Object.keys(envelope.data)).toEqual([
@@ -89,7 +95,7 @@ describe("npm run send: payloads built from the local Argyle's data", () => {
 
   it("gigs.added reports the window of the --count newest gigs, every gig in it counted", async () => {
     const { envelope } = await payload(["gigs.added", "--account", second, "--count", "30"]);
-    const all = argyle.store.gigsOf(second);
+    const all = chronological(second);
     const from = all.at(-30)?.start_datetime as string;
     const inWindow = all.filter((g) => Date.parse(g.start_datetime) >= Date.parse(from));
     expect(Object.keys(envelope.data)).toEqual([...BASE_KEYS, "added_count", "added_from", "added_to"]);

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/local-argyle-server.ts";
 import { runSend } from "../../../scripts/lib/send-run.ts";
 import { verifySignature } from "../../../src/domain/signature.ts";
+import { compareGigs } from "../../../src/local-argyle/dataset.ts";
 import { type Answer, captureIo, closedPort, type FakeServer, type SeenRequest, startFakeServer } from "./helpers.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -93,8 +94,9 @@ describe("npm run send, end to end (its own process)", () => {
     expect(lines).toContain("stored 2/2");
     expect(lines.at(-1)).toMatch(/^done in \d+\.\d\d s$/);
 
-    const newest = argyle.store
-      .gigsOf(account)
+    // The local Argyle lists newest first; the CLI picks the newest from the oldest-first list.
+    const newest = [...argyle.store.gigsOf(account)]
+      .sort(compareGigs)
       .slice(-2)
       .map((g) => g.id);
     const [post] = posts(server);
@@ -111,7 +113,7 @@ describe("npm run send, end to end (its own process)", () => {
       ["gigs.updated", "--count", "1", "--timeout", "1", "--url", `${server.origin}/webhooks/argyle`],
       { ARGYLE_WEBHOOK_SECRET: SECRET, API_TOKEN: TOKEN, LOCAL_ARGYLE_PORT: new URL(argyle.origin).port },
     );
-    const missing = argyle.store.gigsOf(account).at(-1)?.id;
+    const missing = [...argyle.store.gigsOf(account)].sort(compareGigs).at(-1)?.id;
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("stored 0/1");
     expect(result.stderr.trim()).toBe(`send: timed out after 1 s: 1 of 1 gigs not stored yet: ${missing} (404)`);

@@ -6,6 +6,14 @@ import { allPages, call, type ListBody, localArgyle, ORIGIN } from "./helpers.ts
 const argyle = localArgyle();
 const [small, large, other] = argyle.store.accounts().map((a) => a.id) as [string, string, string];
 
+/** Argyle's list order: newest start first, then ID ascending. */
+type ListKey = readonly [startMs: number, id: string];
+const listKey = (g: Gig): ListKey => [Date.parse(g.start_datetime), g.id];
+function compareListKeys(a: ListKey, b: ListKey): number {
+  if (a[0] !== b[0]) return b[0] - a[0];
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
 async function list(path: string): Promise<ListBody<Gig>> {
   const response = await call(argyle, path);
   expect(response.status).toBe(200);
@@ -31,13 +39,19 @@ describe("GET /v2/gigs/:id", () => {
 });
 
 describe("GET /v2/gigs", () => {
-  it("lists 10 gigs by default, ascending by start then ID, with no previous link", async () => {
+  it("lists 10 gigs by default, newest start first then ID, keys in Argyle's order, with no previous link", async () => {
     const body = await list("/v2/gigs");
-    expect(Object.keys(body)).toEqual(["next", "previous", "results"]);
+    expect(Object.keys(body)).toEqual(["results", "next", "previous"]);
     expect(body.results).toHaveLength(10);
     expect(body.previous).toBeNull();
-    const keys = body.results.map((g) => `${g.start_datetime} ${g.id}`);
-    expect(keys).toEqual([...keys].sort());
+    expect(body.results.map(listKey)).toEqual(body.results.map(listKey).sort(compareListKeys));
+    expect(body.results[0]?.start_datetime).toBe(
+      argyle.store
+        .accounts()
+        .flatMap((a) => argyle.store.gigsOf(a.id).map((g) => g.start_datetime))
+        .sort()
+        .at(-1),
+    );
   });
 
   it("filters by account and by user (a user's accounts together)", async () => {
@@ -55,14 +69,15 @@ describe("GET /v2/gigs", () => {
 
   it("treats from/to_start_datetime as inclusive bounds", async () => {
     const gigs = argyle.store.gigsOf(large);
-    const from = gigs[20]?.start_datetime as string;
-    const to = gigs[40]?.start_datetime as string;
+    const from = gigs[40]?.start_datetime as string;
+    const to = gigs[20]?.start_datetime as string;
     const expected = gigs.filter((g) => g.start_datetime >= from && g.start_datetime <= to).map((g) => g.id);
     const path = `/v2/gigs?account=${large}&from_start_datetime=${from}&to_start_datetime=${to}&limit=200`;
     const body = await list(path);
     expect(body.results.map((g) => g.id)).toEqual(expected);
-    expect(body.results[0]?.start_datetime).toBe(from);
-    expect(body.results.at(-1)?.start_datetime).toBe(to);
+    // Newest first: the window's latest start leads.
+    expect(body.results[0]?.start_datetime).toBe(to);
+    expect(body.results.at(-1)?.start_datetime).toBe(from);
     // The same instant written with an offset selects the same gigs.
     const shifted = new Date(Date.parse(from)).toISOString().replace("Z", "+00:00").replace("+", "%2B");
     const again = await list(
@@ -107,11 +122,11 @@ describe("GET /v2/gigs", () => {
     // Nothing twice, nothing that existed skipped, nothing out of order.
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => before.includes(id))).toEqual(before);
-    const keys = seen.map((g) => `${g.start_datetime} ${g.id}`);
-    expect(keys).toEqual([...keys].sort());
-    // New gigs are recent, so those added ahead of the cursor show up in the same walk.
-    expect(ids.filter((id) => added.includes(id)).length).toBeGreaterThan(0);
+    expect(seen.map(listKey)).toEqual(seen.map(listKey).sort(compareListKeys));
     expect(ids.every((id) => before.includes(id) || added.includes(id))).toBe(true);
+    // New gigs are recent, so they land at the head of a newest-first list: a new walk starts with them.
+    const again = (await allPages(fresh, `/v2/gigs?account=${account}&limit=200`)).flatMap((p) => p.results);
+    expect(new Set(again.slice(0, added.length).map((g) => g.id))).toEqual(new Set(added));
   });
 
   it("links next and previous on the request's own origin, with only a cursor", async () => {
