@@ -206,8 +206,9 @@ describe("list_window and backfill", () => {
     const big = argyle.store.accounts()[1];
     if (!big) throw new Error("no second account");
     const gigs = argyle.store.gigsOf(big.id);
-    const from = String(gigs[100]?.start_datetime);
-    const to = String(gigs[399]?.start_datetime);
+    // Listed newest first, as Argyle does: the later index is the earlier start.
+    const from = String(gigs[399]?.start_datetime);
+    const to = String(gigs[100]?.start_datetime);
     const expected = gigs.filter((g) => String(g.start_datetime) >= from && String(g.start_datetime) <= to);
     const result = await runBatch([job("list_window", { account: big.id, user: big.user, from, to })], {
       env: { ARGYLE_PAGE_SIZE: "50" },
@@ -219,8 +220,8 @@ describe("list_window and backfill", () => {
 
   it("a window that lists fewer gigs than Argyle said were added is followed by a backfill", async () => {
     const gigs = argyle.store.gigsOf(account);
-    const from = String(gigs[0]?.start_datetime);
-    const to = String(gigs[1]?.start_datetime);
+    const from = String(gigs[1]?.start_datetime);
+    const to = String(gigs[0]?.start_datetime);
     const m = meter();
     const ok = await runBatch([job("list_window", { account, user, from, to, expected: 2 })]);
     expect(ok.explicitAcks).toEqual(["msg-0"]);
