@@ -107,7 +107,7 @@ function keyset(
     ...(toMs !== undefined && (backwards || keep) ? { toMs } : {}),
   };
   const s = params.bind(start);
-  const branches = [["start_ms = " + s, `id ${idOp} ${params.bind(id)}`], [`start_ms ${backwards ? ">" : "<"} ${s}`]];
+  const branches = [[`start_ms = ${s}`, `id ${idOp} ${params.bind(id)}`], [`start_ms ${backwards ? ">" : "<"} ${s}`]];
   // Any time window excludes gigs without a start.
   const windowed = fromMs !== undefined || toMs !== undefined;
   if (!backwards && !windowed) branches.push(["start_ms IS NULL"]);
