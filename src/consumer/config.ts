@@ -5,6 +5,7 @@
  * @module
  */
 import { type ArgyleClientOptions, DEFAULT_ARGYLE_API_URL, MAX_PAGE_SIZE } from "../domain/argyle-client.ts";
+import { argyleApiUrlProblem } from "../domain/argyle-api-url.ts";
 import type { BackoffOptions } from "../domain/backoff.ts";
 import type { ConsumerEnv } from "./env.ts";
 
@@ -19,11 +20,17 @@ export interface ConsumerConfig {
   retentionDays: number;
 }
 
+/** A var that is set but cannot be right: the consumer refuses to act on it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
 export function readConfig(env: ConsumerEnv): ConsumerConfig {
   const keyId = env.ARGYLE_API_KEY_ID ?? "";
   const keySecret = env.ARGYLE_API_KEY_SECRET ?? "";
   const baseUrl = env.ARGYLE_API_URL?.trim() || DEFAULT_ARGYLE_API_URL;
-  if (!URL.canParse(baseUrl)) throw new Error("ARGYLE_API_URL must be an absolute URL");
+  const problem = argyleApiUrlProblem(baseUrl);
+  if (problem !== null) throw new ConfigError(problem);
   return {
     argyle: {
       baseUrl,
@@ -60,7 +67,7 @@ function integer(env: ConsumerEnv, name: NumericVar, fallback: number, min: numb
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
   }
   return value;
 }

@@ -76,6 +76,12 @@ const BackfillJobSchema = v.object({
   /** The pass this message belongs to (the job_id of the message that started it). */
   pass: v.nullable(v.pipe(v.string(), v.maxLength(200))),
   cursor: v.nullable(v.pipe(v.string(), v.url(), v.maxLength(4000))),
+  /**
+   * Once the pass is done, its unseen gigs are confirmed one by one in id order: the last id a
+   * previous message of this pass settled. Read only with `pass` set (a new pass starts from the
+   * first id). Optional so older messages still parse.
+   */
+  confirm_after: v.optional(v.nullable(ArgyleIdSchema)),
 });
 
 export const JobSchema = v.variant("kind", [
