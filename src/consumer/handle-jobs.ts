@@ -43,7 +43,7 @@ export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv)
       messages: batch.messages.length,
       delay_seconds: CONFIG_RETRY_SECONDS,
     });
-    batch.retryAll({ delaySeconds: CONFIG_RETRY_SECONDS });
+    for (const message of batch.messages) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
     return;
   }
   // Keep subrequests back for the sends that settle the batch: continuations (a sendBatch holds
