@@ -16,9 +16,22 @@ export interface ConsumerConfig {
   maxConcurrency: number;
   maxSubrequests: number;
   pageSize: number;
+  /**
+   * Listing pages one invocation may walk (Infinity: only the subrequest budget bounds it). The
+   * consumer's CPU, not its I/O, is what the Free plan's 10 ms per invocation limits: the bench
+   * measures a page of 200 gigs at about 9 ms, so on the Free plan's settings one page each.
+   */
+  maxPagesPerInvocation: number;
   backoff: BackoffOptions;
   retentionDays: number;
 }
+
+/**
+ * The Free plan's subrequests per invocation, MAX_SUBREQUESTS' default. A consumer configured
+ * within it is taken to run on the Free plan, whose 10 ms of CPU per invocation also bounds how
+ * many listing pages one invocation may walk (MAX_PAGES_PER_INVOCATION's default).
+ */
+export const FREE_PLAN_SUBREQUESTS = 50;
 
 /** A var that is set but cannot be right: the consumer refuses to act on it. */
 export class ConfigError extends Error {
@@ -29,6 +42,8 @@ export function readConfig(env: ConsumerEnv): ConsumerConfig {
   const keyId = env.ARGYLE_API_KEY_ID ?? "";
   const keySecret = env.ARGYLE_API_KEY_SECRET ?? "";
   const baseUrl = env.ARGYLE_API_URL?.trim() || DEFAULT_ARGYLE_API_URL;
+  // Below 10 no job could make progress (a fetch needs a read, a write and a request).
+  const maxSubrequests = integer(env, "MAX_SUBREQUESTS", FREE_PLAN_SUBREQUESTS, 10, 100_000);
   const problem = argyleApiUrlProblem(baseUrl);
   if (problem !== null) throw new ConfigError(problem);
   return {
@@ -40,9 +55,15 @@ export function readConfig(env: ConsumerEnv): ConsumerConfig {
     },
     hasCredentials: keyId !== "" && keySecret !== "",
     maxConcurrency: integer(env, "ARGYLE_MAX_CONCURRENCY", 6, 1, 100),
-    // Below 10 no job could make progress (a fetch needs a read, a write and a request).
-    maxSubrequests: integer(env, "MAX_SUBREQUESTS", 50, 10, 100_000),
+    maxSubrequests,
     pageSize: integer(env, "ARGYLE_PAGE_SIZE", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+    maxPagesPerInvocation: integer(
+      env,
+      "MAX_PAGES_PER_INVOCATION",
+      maxSubrequests <= FREE_PLAN_SUBREQUESTS ? 1 : Number.POSITIVE_INFINITY,
+      1,
+      10_000,
+    ),
     backoff: {
       baseSeconds: integer(env, "RETRY_BASE_SECONDS", 10, 0, 43_200),
       maxSeconds: integer(env, "RETRY_MAX_SECONDS", 1800, 0, 43_200),
@@ -57,6 +78,7 @@ type NumericVar =
   | "ARGYLE_MAX_CONCURRENCY"
   | "MAX_SUBREQUESTS"
   | "ARGYLE_PAGE_SIZE"
+  | "MAX_PAGES_PER_INVOCATION"
   | "RETRY_BASE_SECONDS"
   | "RETRY_MAX_SECONDS"
   | "AUTH_RETRY_SECONDS"

@@ -8,7 +8,7 @@
  * messages of the same pass, in id order.
  * @module
  */
-import type { BackfillJob } from "../domain/jobs.ts";
+import { type BackfillJob, IDS_PER_JOB } from "../domain/jobs.ts";
 import { unseenGigIds } from "../domain/storage/reconcile.ts";
 import { tombstoneStatements, upsertGigStatements } from "../domain/storage/gigs.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
@@ -33,7 +33,10 @@ export async function confirmUnseenGigs(
   }
   ctx.budget.take(2);
   // Every candidate costs one request; the rest of the budget decides how many this message takes.
-  const limit = ctx.budget.remaining;
+  // Where pages are bounded for CPU (Free plan), so are confirmations: at most a fetch_gigs
+  // message's worth, which the bench measures well inside the Free plan's 10 ms.
+  const cpuBound = Number.isFinite(ctx.config.maxPagesPerInvocation) ? IDS_PER_JOB : Number.POSITIVE_INFINITY;
+  const limit = Math.min(ctx.budget.remaining, cpuBound);
   let ids: string[];
   try {
     ids = await unseenGigIds(ctx.db, job.account, job.pass, job.confirm_after ?? null, limit);

@@ -52,7 +52,8 @@ export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv)
   const reserved = Math.ceil(batch.messages.length / 50) + 1;
   const budget = new SubrequestBudget(config.maxSubrequests - reserved);
   const limit = createLimiter(config.maxConcurrency);
-  const base = { db: env.DB, config, budget, limit, now: Date.now };
+  const pages = new SubrequestBudget(config.maxPagesPerInvocation);
+  const base = { db: env.DB, config, budget, pages, limit, now: Date.now };
 
   const settled = await Promise.all(
     batch.messages.map((message) => runMessage(message, { ...base, attempts: message.attempts })),

@@ -27,6 +27,19 @@ import type { JobContext, JobStats, Outcome } from "./job-context.ts";
 /** Each page costs one request and one write. */
 export const PAGE_COST = 2;
 
+/** Whether this invocation can still walk a page: subrequests for it, and CPU (its page count). */
+export function canTakePage(ctx: JobContext): boolean {
+  return ctx.budget.remaining >= PAGE_COST && ctx.pages.remaining >= 1;
+}
+
+/** Takes one page's subrequests and its place in the page count, or nothing. */
+function takePage(ctx: JobContext): boolean {
+  if (!canTakePage(ctx)) return false;
+  ctx.budget.take(PAGE_COST);
+  ctx.pages.take(1);
+  return true;
+}
+
 /** What a page looks like to the checkpoint: where it was fetched from, where it leads, its counts. */
 export interface PageSummary {
   from: string | null;
@@ -84,7 +97,8 @@ export async function walk<J extends ListWindowJob | BackfillJob>(
   plan: WalkPlan<J>,
 ): Promise<WalkEnd> {
   const walker = new Walker(job, ctx, stats, plan);
-  ctx.budget.take(PAGE_COST);
+  // The caller checked that a page is affordable (`canTakePage`).
+  takePage(ctx);
   let state: WalkState = { cursor: startCursor, inflight: walker.fetchPage(startCursor), tally: 0, progressed: false };
   for (;;) {
     const step = await walker.step(state);
@@ -137,8 +151,8 @@ class Walker<J extends ListWindowJob | BackfillJob> {
       };
     }
 
-    // Fetch the next page while this one is written, if the budget has room for it.
-    const prefetch = next !== null && ctx.budget.take(PAGE_COST);
+    // Fetch the next page while this one is written, if this invocation has room for it.
+    const prefetch = next !== null && takePage(ctx);
     let nextFetch: Promise<PageFetch> | null = null;
     if (prefetch) {
       nextFetch = this.fetchPage(next);

@@ -17,7 +17,7 @@ import { knownGigCount, knownGigCountStatement } from "../domain/storage/reconci
 import { d1Retry } from "./commit.ts";
 import { confirmUnseenGigs } from "./confirm-removals.ts";
 import { continuationId, emptyStats, type JobContext, type Outcome } from "./job-context.ts";
-import { PAGE_COST, walk } from "./listing-walk.ts";
+import { canTakePage, PAGE_COST, walk } from "./listing-walk.ts";
 
 /**
  * Lists the gigs whose start falls in a `gigs.added` window, and checks that the window yielded
@@ -33,8 +33,8 @@ import { PAGE_COST, walk } from "./listing-walk.ts";
  */
 export async function runListWindow(job: ListWindowJob, ctx: JobContext): Promise<Outcome> {
   const stats = emptyStats();
-  if (ctx.budget.remaining < PAGE_COST) {
-    return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats };
+  if (!canTakePage(ctx)) {
+    return { type: "ack", continuation: job, note: "deferred: invocation budget spent", stats };
   }
   const end = await walk(job, ctx, stats, job.cursor, {
     firstPage: () =>
@@ -88,6 +88,11 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   if (ctx.budget.remaining < 2 + PAGE_COST) {
     return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats };
   }
+  // A finished pass's message needs no page, but the claim decides that: without a page left,
+  // come back in a fresh invocation rather than claim and then stop.
+  if (ctx.pages.remaining < 1) {
+    return { type: "ack", continuation: job, note: "deferred: page budget spent", stats };
+  }
   ctx.budget.take(2);
   let state: (BackfillState & { pass: string }) | null;
   try {
@@ -113,6 +118,10 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   });
   // The listing is complete: now confirm, within what is left of the budget, what it did not see.
   if (end.transition !== "completed") return end.outcome;
+  if (ctx.pages.remaining < 1 && end.outcome.type === "ack") {
+    // The invocation's CPU went to the listing (Free plan): confirm in a message of its own.
+    return { ...end.outcome, continuation: { ...passJob, job_id: continuationId(job.job_id), cursor: null } };
+  }
   return confirmUnseenGigs({ ...passJob, confirm_after: null }, ctx, stats);
 }
 
