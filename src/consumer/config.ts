@@ -4,8 +4,9 @@
  * a guess.
  * @module
  */
-import { type ArgyleClientOptions, DEFAULT_ARGYLE_API_URL, MAX_PAGE_SIZE } from "../domain/argyle-client.ts";
+
 import { argyleApiUrlProblem } from "../domain/argyle-api-url.ts";
+import { type ArgyleClientOptions, DEFAULT_ARGYLE_API_URL, MAX_PAGE_SIZE } from "../domain/argyle-client.ts";
 import type { BackoffOptions } from "../domain/backoff.ts";
 import type { ConsumerEnv } from "./env.ts";
 

@@ -9,8 +9,8 @@
  * @module
  */
 import { type BackfillJob, IDS_PER_JOB } from "../domain/jobs.ts";
-import { unseenGigIds } from "../domain/storage/reconcile.ts";
 import { tombstoneStatements, upsertGigStatements } from "../domain/storage/gigs.ts";
+import { unseenGigIds } from "../domain/storage/reconcile.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
 import { continuationId, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
 import { fetchAll } from "./run-fetch-gigs.ts";

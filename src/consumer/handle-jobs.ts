@@ -11,7 +11,7 @@ import { createLimiter, SubrequestBudget } from "../domain/budget.ts";
 import { describeError } from "../domain/errors.ts";
 import { type Job, parseJob, toSendBatches } from "../domain/jobs.ts";
 import { logError, logInfo, logWarn } from "../domain/log.ts";
-import { type ConsumerConfig, ConfigError, readConfig } from "./config.ts";
+import { ConfigError, type ConsumerConfig, readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { runJob } from "./run-job.ts";

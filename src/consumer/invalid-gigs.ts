@@ -1,7 +1,8 @@
 /**
  * Gigs Argyle listed but served invalid (e.g. a required field missing). The rest of their page
  * is stored; these are recorded in `failures` in the same write, as a fetch job for exactly
- * those IDs, so an operator sees them and can redrive them once Argyle serves them whole.
+ * those IDs, so an operator sees them and can redrive them once Argyle serves them whole. Items
+ * with no valid ID at all are recorded too, as the listing job itself.
  * @module
  */
 import { newTimeOrderedId } from "../domain/ids.ts";

@@ -1,6 +1,7 @@
 /**
  * fetch_gigs: GET /gigs/{id} for each named gig that is not already fresh, store what Argyle
- * returns, tombstone what it no longer has (404).
+ * returns, tombstone what it says it no longer has (its own not-found answer; any other 404 is an
+ * outage and retries).
  * @module
  */
 import { ArgyleError, getGig } from "../domain/argyle-client.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { listGigs } from "../domain/argyle-client.ts";
-import { type BackfillJob, type ListWindowJob, WINDOW_MARGIN_MS } from "../domain/jobs.ts";
+import type { BackfillJob, ListWindowJob } from "../domain/jobs.ts";
 import {
   type BackfillState,
   checkpointBackfillStatement,

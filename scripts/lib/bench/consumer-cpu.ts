@@ -41,8 +41,11 @@ export interface ConsumerCpuResult {
   fetchJobMs: number;
   /** CPU ms per 200 gigs stored: from listing pages, and fetched by ID. */
   per200: { listing: number; byId: number };
-  /** Free plan: full pages that fit one invocation's 10 ms, and the largest page that does. */
-  free: { fullPagesPerInvocation: number; largestPage: number; fetchJobFits: boolean };
+  /**
+   * Free plan: full pages that fit one invocation's 10 ms, the largest page that does, and the
+   * largest that leaves half of it as headroom (Cloudflare's CPUs are not this machine's).
+   */
+  free: { fullPagesPerInvocation: number; largestPage: number; halfLimitPage: number; fetchJobFits: boolean };
 }
 
 const SMALL_PAGE = 50;
@@ -70,7 +73,8 @@ export async function runConsumerCpu(
     );
     const perGigMs = Math.max(0, (full - small) / (FULL_PAGE - SMALL_PAGE));
     const perPageMs = Math.max(0, full - perGigMs * FULL_PAGE);
-    const largest = perGigMs > 0 ? Math.floor((FREE_PLAN_CPU_MS - perPageMs) / perGigMs) : FULL_PAGE;
+    const pageFitting = (ms: number) =>
+      Math.max(0, Math.min(FULL_PAGE, perGigMs > 0 ? Math.floor((ms - perPageMs) / perGigMs) : FULL_PAGE));
     return {
       pageMs: { small: { gigs: SMALL_PAGE, ms: small }, full: { gigs: FULL_PAGE, ms: full } },
       perPageMs,
@@ -79,7 +83,8 @@ export async function runConsumerCpu(
       per200: { listing: full, byId: (fetchJobMs / FETCH_JOB_GIGS) * 200 },
       free: {
         fullPagesPerInvocation: Math.floor(FREE_PLAN_CPU_MS / full),
-        largestPage: Math.max(0, Math.min(FULL_PAGE, largest)),
+        largestPage: pageFitting(FREE_PLAN_CPU_MS),
+        halfLimitPage: pageFitting(FREE_PLAN_CPU_MS / 2),
         fetchJobFits: fetchJobMs < FREE_PLAN_CPU_MS,
       },
     };
@@ -150,9 +155,11 @@ export function renderConsumerCpu(r: ConsumerCpuResult): string {
     `| per 200 stored gigs: listed / fetched by ID | ${ms(r.per200.listing)} / ${ms(r.per200.byId)} |`,
     "",
     `**Free plan verdict:** ${verdict}; a fetch_gigs message ${r.free.fetchJobFits ? "fits" : "does **not** fit"}.`,
-    "The consumer therefore walks at most `MAX_PAGES_PER_INVOCATION` pages per invocation (default 1, for the",
-    "Free plan) and the rest continues as a new message; on the Free plan set `ARGYLE_PAGE_SIZE` to the largest page",
-    "that fits if a full page does not. These figures are from this machine; Cloudflare's CPU may differ.",
+    `With half the limit kept as headroom, a page of up to ${r.free.halfLimitPage} gigs fits. So on the Free plan's`,
+    "settings (MAX_SUBREQUESTS ≤ 50) the consumer walks one page per invocation (`MAX_PAGES_PER_INVOCATION`,",
+    "default 1 there) and the rest continues as new messages; reconciliation confirms at most a fetch message's",
+    "worth of gigs per invocation. Lower `ARGYLE_PAGE_SIZE` if Workers Logs show the CPU limit exceeded.",
+    "These figures are this machine's; Cloudflare's CPU time may differ either way.",
     "",
   ].join("\n");
 }
