@@ -6,10 +6,12 @@
  *   npm run bench                      full run (a few minutes), writes BENCHMARKS.md
  *   node scripts/bench.ts --tiny       every scenario at a minimal size (seconds), prints the report
  *   node scripts/bench.ts --out FILE   write the report to FILE instead
+ *   node scripts/bench.ts --only consumer-cpu [--tiny]   only the consumer CPU probe, printed
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { CONSUMER_CPU_FULL, CONSUMER_CPU_TINY, renderConsumerCpu, runConsumerCpu } from "./lib/bench/consumer-cpu.ts";
 import { deriveFigures } from "./lib/bench/figures.ts";
 import { renderReport } from "./lib/bench/report.ts";
 import { FULL, runBench, TINY } from "./lib/bench/run.ts";
@@ -19,12 +21,25 @@ const { values } = parseArgs({
   options: {
     tiny: { type: "boolean", default: false },
     out: { type: "string" },
+    only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 if (values.help) {
-  console.log("usage: node scripts/bench.ts [--tiny] [--out FILE]");
+  console.log("usage: node scripts/bench.ts [--tiny] [--out FILE] [--only consumer-cpu]");
+  process.exit(0);
+}
+
+if (values.only !== undefined) {
+  if (values.only !== "consumer-cpu") {
+    console.error(`bench: --only takes "consumer-cpu", not "${values.only}"`);
+    process.exit(2);
+  }
+  const cpu = await runConsumerCpu(values.tiny ? CONSUMER_CPU_TINY : CONSUMER_CPU_FULL, (line) =>
+    console.error(`bench: ${line}`),
+  );
+  console.log(renderConsumerCpu(cpu));
   process.exit(0);
 }
 

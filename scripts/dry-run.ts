@@ -1,11 +1,13 @@
 /**
  * `npm run dry-run`: bundles every Worker for every environment with `wrangler deploy --dry-run`
  * (no network, no account needed), so a config or build mistake fails CI, not a deploy. Any
- * wrangler warning counts as a failure: warnings here are config mistakes.
+ * wrangler warning counts as a failure: warnings here are config mistakes. The consumer's
+ * ARGYLE_API_URL is checked too: one that cannot be Argyle's v2 API fails the run.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { argyleUrlProblems } from "./lib/consumer-url-check.ts";
 import { ROOT } from "./lib/stack.ts";
 
 const CONFIGS = ["wrangler.toml", "wrangler.consumer.toml"];
@@ -15,6 +17,11 @@ for (const config of CONFIGS) {
   const envs = [...readFileSync(path.join(ROOT, config), "utf8").matchAll(/^\[env\.([\w-]+)\]$/gm)].map((m) => m[1]);
   for (const env of [undefined, ...envs]) {
     const label = `${config}${env ? ` --env ${env}` : ""}`;
+    if (config === "wrangler.consumer.toml") {
+      const problems = argyleUrlProblems(path.join(ROOT, config), [env]);
+      for (const problem of problems) console.log(`FAIL ${label}: ${problem}`);
+      failed += problems.length;
+    }
     const outdir = path.join("dist", path.basename(config, ".toml"), env ?? "top-level");
     // `--env=` names the top-level environment explicitly, as wrangler asks once envs exist.
     const args = ["deploy", "--dry-run", "--config", config, "--outdir", outdir, `--env=${env ?? ""}`];

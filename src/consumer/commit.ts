@@ -57,6 +57,9 @@ export function d1Retry(error: unknown, ctx: JobContext, stats: JobStats): Outco
 /**
  * Commits `statements` with the job's bookkeeping in one batch (one subrequest, reserved by the
  * caller) and returns `outcome`, or a retry if D1 failed, in which case nothing was written.
+ * `settle`, if given, picks the final outcome from the statements' results (e.g. a follow-up that
+ * depends on a count read in the same transaction); it must keep `outcome`'s failure fields,
+ * since the bookkeeping was written for them.
  */
 export async function commit(
   ctx: JobContext,
@@ -64,6 +67,7 @@ export async function commit(
   statements: D1PreparedStatement[],
   outcome: Outcome,
   argyleAnswered: boolean,
+  settle?: (results: D1Result[]) => Outcome,
 ): Promise<Outcome> {
   const nowIso = new Date(ctx.now()).toISOString();
   const failed = outcome.type === "retry" ? outcome : outcome.deadLetter;
@@ -96,10 +100,11 @@ export async function commit(
     }
     if (ctx.attempts > 1) bookkeeping.push(clearAttemptsStatement(ctx.db, job.job_id));
   }
+  let results: D1Result[];
   try {
-    await ctx.db.batch([...statements, ...bookkeeping]);
+    results = await ctx.db.batch([...statements, ...bookkeeping]);
   } catch (error) {
     return d1Retry(error, ctx, outcome.stats);
   }
-  return outcome;
+  return settle ? settle(results.slice(0, statements.length)) : outcome;
 }

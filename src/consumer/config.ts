@@ -4,6 +4,8 @@
  * a guess.
  * @module
  */
+
+import { argyleApiUrlProblem } from "../domain/argyle-api-url.ts";
 import { type ArgyleClientOptions, DEFAULT_ARGYLE_API_URL, MAX_PAGE_SIZE } from "../domain/argyle-client.ts";
 import type { BackoffOptions } from "../domain/backoff.ts";
 import type { ConsumerEnv } from "./env.ts";
@@ -15,15 +17,36 @@ export interface ConsumerConfig {
   maxConcurrency: number;
   maxSubrequests: number;
   pageSize: number;
+  /**
+   * Listing pages one invocation may walk (Infinity: only the subrequest budget bounds it). The
+   * consumer's CPU, not its I/O, is what the Free plan's 10 ms per invocation limits: the bench
+   * measures a page of 200 gigs at about 9 ms, so on the Free plan's settings one page each.
+   */
+  maxPagesPerInvocation: number;
   backoff: BackoffOptions;
   retentionDays: number;
+}
+
+/**
+ * The Free plan's subrequests per invocation, MAX_SUBREQUESTS' default. A consumer configured
+ * within it is taken to run on the Free plan, whose 10 ms of CPU per invocation also bounds how
+ * many listing pages one invocation may walk (MAX_PAGES_PER_INVOCATION's default).
+ */
+export const FREE_PLAN_SUBREQUESTS = 50;
+
+/** A var that is set but cannot be right: the consumer refuses to act on it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
 }
 
 export function readConfig(env: ConsumerEnv): ConsumerConfig {
   const keyId = env.ARGYLE_API_KEY_ID ?? "";
   const keySecret = env.ARGYLE_API_KEY_SECRET ?? "";
   const baseUrl = env.ARGYLE_API_URL?.trim() || DEFAULT_ARGYLE_API_URL;
-  if (!URL.canParse(baseUrl)) throw new Error("ARGYLE_API_URL must be an absolute URL");
+  // Below 10 no job could make progress (a fetch needs a read, a write and a request).
+  const maxSubrequests = integer(env, "MAX_SUBREQUESTS", FREE_PLAN_SUBREQUESTS, 10, 100_000);
+  const problem = argyleApiUrlProblem(baseUrl);
+  if (problem !== null) throw new ConfigError(problem);
   return {
     argyle: {
       baseUrl,
@@ -33,9 +56,15 @@ export function readConfig(env: ConsumerEnv): ConsumerConfig {
     },
     hasCredentials: keyId !== "" && keySecret !== "",
     maxConcurrency: integer(env, "ARGYLE_MAX_CONCURRENCY", 6, 1, 100),
-    // Below 10 no job could make progress (a fetch needs a read, a write and a request).
-    maxSubrequests: integer(env, "MAX_SUBREQUESTS", 50, 10, 100_000),
+    maxSubrequests,
     pageSize: integer(env, "ARGYLE_PAGE_SIZE", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+    maxPagesPerInvocation: integer(
+      env,
+      "MAX_PAGES_PER_INVOCATION",
+      maxSubrequests <= FREE_PLAN_SUBREQUESTS ? 1 : Number.POSITIVE_INFINITY,
+      1,
+      10_000,
+    ),
     backoff: {
       baseSeconds: integer(env, "RETRY_BASE_SECONDS", 10, 0, 43_200),
       maxSeconds: integer(env, "RETRY_MAX_SECONDS", 1800, 0, 43_200),
@@ -50,6 +79,7 @@ type NumericVar =
   | "ARGYLE_MAX_CONCURRENCY"
   | "MAX_SUBREQUESTS"
   | "ARGYLE_PAGE_SIZE"
+  | "MAX_PAGES_PER_INVOCATION"
   | "RETRY_BASE_SECONDS"
   | "RETRY_MAX_SECONDS"
   | "AUTH_RETRY_SECONDS"
@@ -60,7 +90,7 @@ function integer(env: ConsumerEnv, name: NumericVar, fallback: number, min: numb
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
   }
   return value;
 }

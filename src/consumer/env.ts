@@ -21,6 +21,8 @@ export interface ConsumerEnv {
   ARGYLE_TIMEOUT_MS?: string;
   /** Gigs per page when listing (Argyle allows 1..200). Default 200. */
   ARGYLE_PAGE_SIZE?: string;
+  /** Listing pages per invocation; default 1 with MAX_SUBREQUESTS ≤ 50 (Free plan), else unbounded. */
+  MAX_PAGES_PER_INVOCATION?: string;
   /** First retry delay in seconds; doubles per attempt. Default 10. */
   RETRY_BASE_SECONDS?: string;
   /** Longest retry delay in seconds. Default 1800. */

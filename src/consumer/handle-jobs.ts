@@ -11,7 +11,7 @@ import { createLimiter, SubrequestBudget } from "../domain/budget.ts";
 import { describeError } from "../domain/errors.ts";
 import { type Job, parseJob, toSendBatches } from "../domain/jobs.ts";
 import { logError, logInfo, logWarn } from "../domain/log.ts";
-import { readConfig } from "./config.ts";
+import { ConfigError, type ConsumerConfig, readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { runJob } from "./run-job.ts";
@@ -24,15 +24,36 @@ interface Settled {
   deadLetter?: { body: unknown } | undefined;
 }
 
+/**
+ * How long jobs wait while the consumer's config is refused: long enough that a deploy fixing it
+ * lands before the queue's 20 attempts run out (about 3 hours), short enough to resume soon after.
+ */
+export const CONFIG_RETRY_SECONDS = 600;
+
 export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv): Promise<void> {
-  const config = readConfig(env);
+  let config: ConsumerConfig;
+  try {
+    config = readConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // A config that cannot be right (e.g. ARGYLE_API_URL without /v2) must not act at all: every
+    // 404 it produced could read as "removed". Nothing runs; every message waits for the fix.
+    logError("consumer config refused: jobs wait until it is fixed", {
+      error: error.message,
+      messages: batch.messages.length,
+      delay_seconds: CONFIG_RETRY_SECONDS,
+    });
+    for (const message of batch.messages) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
+    return;
+  }
   // Keep subrequests back for the sends that settle the batch: continuations (a sendBatch holds
   // 256 KB, about 50 continuations of the largest kind, a backfill with its cursor URL) and
   // dead letters (one sendBatch).
   const reserved = Math.ceil(batch.messages.length / 50) + 1;
   const budget = new SubrequestBudget(config.maxSubrequests - reserved);
   const limit = createLimiter(config.maxConcurrency);
-  const base = { db: env.DB, config, budget, limit, now: Date.now };
+  const pages = new SubrequestBudget(config.maxPagesPerInvocation);
+  const base = { db: env.DB, config, budget, pages, limit, now: Date.now };
 
   const settled = await Promise.all(
     batch.messages.map((message) => runMessage(message, { ...base, attempts: message.attempts })),

@@ -1,7 +1,8 @@
 /**
  * Gigs Argyle listed but served invalid (e.g. a required field missing). The rest of their page
  * is stored; these are recorded in `failures` in the same write, as a fetch job for exactly
- * those IDs, so an operator sees them and can redrive them once Argyle serves them whole.
+ * those IDs, so an operator sees them and can redrive them once Argyle serves them whole. Items
+ * with no valid ID at all are recorded too, as the listing job itself.
  * @module
  */
 import { newTimeOrderedId } from "../domain/ids.ts";
@@ -55,6 +56,48 @@ export function invalidGigStatements(
       reason: "permanent",
       attempts: 1,
       last_error: first.error,
+    }),
+  ];
+}
+
+/**
+ * The failure-row statement for listed items that carry no valid gig id, or none. Nothing can be
+ * fetched for them, so the row holds the listing job itself (cursor cleared): redriving it walks
+ * the listing again once Argyle serves those items whole. One row per walk (keyed by its root
+ * job id), however many pages had such items.
+ */
+export function unidentifiedItemStatements(
+  db: D1Database,
+  job: ListWindowJob | BackfillJob,
+  count: number,
+  nowMs: number,
+): D1PreparedStatement[] {
+  if (count === 0) return [];
+  const root = job.kind === "backfill" ? (job.pass ?? job.job_id) : job.job_id.replace(/~\d+$/, "");
+  const jobId = `${root.slice(0, MAX_ROOT_LENGTH)}~unidentified`;
+  const redrive: ListWindowJob | BackfillJob =
+    job.kind === "backfill"
+      ? { ...job, job_id: jobId, pass: null, cursor: null }
+      : { ...job, job_id: jobId, cursor: null, listed: 0 };
+  const error = `Argyle listed ${count} item(s) without a valid gig id: skipped`;
+  logError("Argyle listed items without a valid gig id: skipped, recorded in failures", {
+    job_id: job.job_id,
+    account: job.account,
+    items: count,
+  });
+  return [
+    insertFailureStatement(db, {
+      id: newTimeOrderedId(nowMs),
+      created_at: new Date(nowMs).toISOString(),
+      job_id: jobId,
+      kind: job.kind,
+      account: job.account,
+      event_id: job.event_id,
+      job: JSON.stringify(redrive),
+      gig_ids: 0,
+      reason: "permanent",
+      attempts: 1,
+      last_error: error,
     }),
   ];
 }

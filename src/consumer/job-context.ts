@@ -12,6 +12,8 @@ export interface JobContext {
   config: ConsumerConfig;
   /** Subrequests left in this invocation, shared by every message of the batch. */
   budget: SubrequestBudget;
+  /** Listing pages left in this invocation (the CPU bound), shared by every message of the batch. */
+  pages: SubrequestBudget;
   /** Caps Argyle requests in flight across the whole batch. */
   limit: <T>(task: () => Promise<T>) => Promise<T>;
   /** This delivery's attempt number (1 on first delivery). */

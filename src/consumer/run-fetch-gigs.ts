@@ -1,6 +1,7 @@
 /**
  * fetch_gigs: GET /gigs/{id} for each named gig that is not already fresh, store what Argyle
- * returns, tombstone what it no longer has (404).
+ * returns, tombstone what it says it no longer has (its own not-found answer; any other 404 is an
+ * outage and retries).
  * @module
  */
 import { ArgyleError, getGig } from "../domain/argyle-client.ts";
@@ -75,7 +76,7 @@ export async function runFetchGigs(job: FetchGigsJob, ctx: JobContext): Promise<
   return commit(ctx, job, statements, outcome, result.fetched.length + result.gone.length > 0);
 }
 
-interface FetchResult {
+export interface FetchResult {
   fetched: ObservedGig[];
   gone: Removal[];
   failures: { id: string; error: ArgyleError }[];
@@ -83,7 +84,11 @@ interface FetchResult {
   notTried: string[];
 }
 
-async function fetchAll(ids: readonly string[], ctx: JobContext, stats: JobStats): Promise<FetchResult> {
+/**
+ * GET /gigs/{id} for each of `ids` within the budget, up to `ctx.limit` at once. Only Argyle's own
+ * not-found answer puts a gig in `gone`; every other failure is in `failures`.
+ */
+export async function fetchAll(ids: readonly string[], ctx: JobContext, stats: JobStats): Promise<FetchResult> {
   const result: FetchResult = { fetched: [], gone: [], failures: [], notTried: [] };
   // After a 429 or a refused key, further requests now would only make things worse.
   let stopped = false;

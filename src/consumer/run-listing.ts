@@ -1,33 +1,42 @@
 /**
- * list_window and backfill: walk Argyle's gig list page by page, storing each page. A backfill
- * checkpoints its cursor in D1 with every page, so a crash, retry or stall resumes where it
- * stopped; when the invocation's budget is spent the rest continues as a new message.
+ * list_window and backfill: walk Argyle's gig list page by page (see listing-walk.ts), storing
+ * each page. A backfill checkpoints its cursor in D1 with every page, so a crash, retry or stall
+ * resumes where it stopped; when the invocation's budget is spent the rest continues as a new
+ * message. A completed pass then confirms, gig by gig, what it did not see (confirm-removals.ts).
  * @module
  */
-import { ArgyleError, type GigPage, listGigs, listGigsPage } from "../domain/argyle-client.ts";
-import { describeError } from "../domain/errors.ts";
-import type { BackfillJob, Job, ListWindowJob } from "../domain/jobs.ts";
+import { listGigs } from "../domain/argyle-client.ts";
+import type { BackfillJob, ListWindowJob } from "../domain/jobs.ts";
 import {
   type BackfillState,
   checkpointBackfillStatement,
   claimBackfill,
   readBackfill,
 } from "../domain/storage/accounts.ts";
-import { reconcileStatement, upsertGigStatements } from "../domain/storage/gigs.ts";
-import { commit, d1Retry, retryFor } from "./commit.ts";
-import { invalidGigStatements } from "./invalid-gigs.ts";
-import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
+import { knownGigCount, knownGigCountStatement } from "../domain/storage/reconcile.ts";
+import { d1Retry } from "./commit.ts";
+import { confirmUnseenGigs } from "./confirm-removals.ts";
+import { continuationId, emptyStats, type JobContext, type Outcome } from "./job-context.ts";
+import { canTakePage, PAGE_COST, walk } from "./listing-walk.ts";
 
-/** Each page costs one request and one write. */
-const PAGE_COST = 2;
-
-/** Lists the gigs whose start falls in a `gigs.added` window. */
-export function runListWindow(job: ListWindowJob, ctx: JobContext): Promise<Outcome> {
+/**
+ * Lists the gigs whose start falls in a `gigs.added` window, and checks that the window yielded
+ * as many gigs as Argyle said were added.
+ *
+ * The check counts only gigs the mirror did not already hold alive (read in each page's write
+ * transaction, before the page is stored): gigs we had before the webhook cannot be the ones it
+ * announces, so they no longer mask a missing new one, however many old gigs the (widened)
+ * window holds. `listed` carries that count across the walk's messages. The count errs one way
+ * only: a new gig we happened to hold already (a `gigs.updated` came first, or a page was
+ * redelivered after it was stored) makes the count short, and a short count backfills the
+ * account. So a miss is never masked; at worst a sound window costs a backfill.
+ */
+export async function runListWindow(job: ListWindowJob, ctx: JobContext): Promise<Outcome> {
   const stats = emptyStats();
-  if (ctx.budget.remaining < PAGE_COST) {
-    return Promise.resolve({ type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats });
+  if (!canTakePage(ctx)) {
+    return { type: "ack", continuation: job, note: "deferred: invocation budget spent", stats };
   }
-  return walk(job, ctx, stats, job.cursor, {
+  const end = await walk(job, ctx, stats, job.cursor, {
     firstPage: () =>
       listGigs(ctx.config.argyle, {
         account: job.account,
@@ -35,16 +44,23 @@ export function runListWindow(job: ListWindowJob, ctx: JobContext): Promise<Outc
         toStartDatetime: job.to,
         limit: ctx.config.pageSize,
       }),
-    continueFrom: (cursor, listed) => ({
+    pageReads: (page) => [
+      knownGigCountStatement(ctx.db, [...page.gigs.map((g) => g.gig.id), ...page.invalid.map((i) => i.id)]),
+    ],
+    pageTally: (page, [read]) => {
+      const known = knownGigCount(read);
+      // Unreadable: count nothing as new, so the window falls back to a backfill.
+      return known === null ? 0 : page.gigs.length + page.invalid.length - known;
+    },
+    continueFrom: (cursor, fresh) => ({
       ...job,
       job_id: continuationId(job.job_id),
       cursor,
-      listed: job.listed + listed,
+      listed: job.listed + fresh,
     }),
-    // Fewer gigs in the window than Argyle said were added: something fell outside it. Walk the
-    // whole account rather than leave a gig missing.
-    onComplete: (listed) => {
-      if (job.expected === null || job.listed + listed >= job.expected) return undefined;
+    // Fewer new gigs than Argyle said were added: one was missed. Walk the whole account.
+    onComplete: (fresh) => {
+      if (job.expected === null || job.listed + fresh >= job.expected) return undefined;
       const { v, event_id, account, user, received_at, available_count, origin } = job;
       const jobId = `${job.job_id.slice(0, 180)}~backfill`;
       return {
@@ -62,6 +78,7 @@ export function runListWindow(job: ListWindowJob, ctx: JobContext): Promise<Outc
       };
     },
   });
+  return end.outcome;
 }
 
 /** Walks all of the account's gigs as one pass, resumable from its D1 checkpoint. */
@@ -70,6 +87,11 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   // Claiming may take two queries (claim, then read who holds the pass), plus a page.
   if (ctx.budget.remaining < 2 + PAGE_COST) {
     return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats };
+  }
+  // A finished pass's message needs no page, but the claim decides that: without a page left,
+  // come back in a fresh invocation rather than claim and then stop.
+  if (ctx.pages.remaining < 1) {
+    return { type: "ack", continuation: job, note: "deferred: page budget spent", stats };
   }
   ctx.budget.take(2);
   let state: (BackfillState & { pass: string }) | null;
@@ -82,25 +104,32 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   const pass = state.pass;
   // From here on the message speaks for this pass (so, e.g., its dead letter fails this pass).
   const passJob = { ...job, pass };
-  const startedMs = state.startedMs ?? ctx.now();
+  // A finished pass has one step left: confirming what it did not see (also on a redelivery).
+  if (state.status === "done") {
+    const after = job.pass === null ? null : (job.confirm_after ?? null);
+    return confirmUnseenGigs({ ...passJob, confirm_after: after }, ctx, stats);
+  }
   // D1's checkpoint is authoritative: it may be ahead of the cursor this message carries.
   const cursor = state.cursor;
-  return walk(passJob, ctx, stats, cursor, {
+  const end = await walk(passJob, ctx, stats, cursor, {
     firstPage: () => listGigs(ctx.config.argyle, { account: job.account, limit: ctx.config.pageSize }),
     continueFrom: (next) => ({ ...passJob, job_id: continuationId(job.job_id), cursor: next }),
-    pageWrites: (page) => {
-      const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, page, ctx.now())];
-      // The last page completes a full listing: whatever it did not see is gone at Argyle.
-      if (page.next === null) writes.push(reconcileStatement(ctx.db, job.account, pass, startedMs));
-      return writes;
-    },
+    pageWrites: (page) => [checkpointBackfillStatement(ctx.db, job.account, pass, page, ctx.now())],
   });
+  // The listing is complete: now confirm, within what is left of the budget, what it did not see.
+  if (end.transition !== "completed") return end.outcome;
+  if (ctx.pages.remaining < 1 && end.outcome.type === "ack") {
+    // The invocation's CPU went to the listing (Free plan): confirm in a message of its own.
+    return { ...end.outcome, continuation: { ...passJob, job_id: continuationId(job.job_id), cursor: null } };
+  }
+  return confirmUnseenGigs({ ...passJob, confirm_after: null }, ctx, stats);
 }
 
 /**
- * The running pass this message should walk: one it starts, its own pass on a redelivery, or the
- * pass a continuation belongs to. Null when there is nothing to walk: a pass that started after
- * this webhook arrived covers it, or the continuation's pass was superseded or has finished.
+ * The pass this message works on: one it starts, its own pass on a redelivery, or the pass a
+ * continuation belongs to; running (walk on) or done (confirm what it did not see). Null when
+ * there is nothing to do: a pass that started after this webhook arrived covers it, or the
+ * continuation's pass was superseded or failed.
  */
 async function passToWalk(job: BackfillJob, ctx: JobContext): Promise<(BackfillState & { pass: string }) | null> {
   const ownPass = job.pass ?? job.job_id;
@@ -119,141 +148,6 @@ async function passToWalk(job: BackfillJob, ctx: JobContext): Promise<(BackfillS
   } else {
     state = await readBackfill(ctx.db, job.account);
   }
-  return state.pass === ownPass && state.status === "running" ? { ...state, pass: ownPass } : null;
-}
-
-interface WalkOptions<J extends ListWindowJob | BackfillJob> {
-  firstPage: () => Promise<GigPage>;
-  /** The message that carries on from `cursor`, having listed `listed` gigs in this invocation. */
-  continueFrom: (cursor: string, listed: number) => J;
-  /** Follow-up work once the walk is complete, given the gigs listed in this invocation. */
-  onComplete?: (listed: number) => Job | undefined;
-  /**
-   * Extra writes committed atomically with each page (the backfill checkpoint). They come last:
-   * the walk reads the first of them's result to see whether a newer pass took over.
-   */
-  pageWrites?: (page: {
-    from: string | null;
-    next: string | null;
-    gigs: number;
-    skipped: number;
-  }) => D1PreparedStatement[];
-}
-
-async function walk<J extends ListWindowJob | BackfillJob>(
-  job: J,
-  ctx: JobContext,
-  stats: JobStats,
-  startCursor: string | null,
-  options: WalkOptions<J>,
-): Promise<Outcome> {
-  const fetchPage = (cursor: string | null) => {
-    stats.requests++;
-    const syncedMs = ctx.now();
-    const page = ctx.limit(() => (cursor ? listGigsPage(ctx.config.argyle, cursor) : options.firstPage()));
-    const settled = page.then(
-      (value) => ({ ok: true as const, value, syncedMs }),
-      (error: unknown) => ({ ok: false as const, error: asArgyleError(error) }),
-    );
-    return settled;
-  };
-
-  ctx.budget.take(PAGE_COST);
-  let inflight = fetchPage(startCursor);
-  let cursor = startCursor;
-  let answered = false;
-  let listed = 0;
-  let listedCommitted = 0;
-  let progressed = false;
-  // After pages were committed, a failure carries on as a new message instead of a redelivery:
-  // a long walk through a flaky Argyle then never runs out of retries while it advances.
-  const carryOn = (failure: Outcome): Outcome =>
-    failure.type === "retry" && progressed
-      ? {
-          type: "ack",
-          continuation: options.continueFrom(cursor as string, listedCommitted),
-          continuationDelaySeconds: failure.delaySeconds,
-          note: `carrying on after ${failure.reason}: ${failure.error}`,
-          stats,
-        }
-      : failure;
-  for (;;) {
-    const result = await inflight;
-    if (!result.ok) {
-      return commit(ctx, job, [], carryOn(failureOutcome(result.error, job, cursor, ctx, stats)), answered);
-    }
-    answered = true;
-    const { gigs, invalid, next } = result.value;
-    listed += gigs.length + invalid.length;
-    if (next !== null && next === cursor) {
-      // A page that points at itself would be walked forever: that is Argyle's bug, not a blip.
-      const loop = new ArgyleError("permanent", "Argyle's next page is the page just listed");
-      return commit(ctx, job, [], failureOutcome(loop, job, cursor, ctx, stats), answered);
-    }
-    // Fetch the next page while this one is written: the walk is bound by Argyle's latency.
-    const prefetch = next !== null && ctx.budget.take(PAGE_COST);
-    if (prefetch) {
-      inflight = fetchPage(next);
-      // The request goes out only when this turn of the event loop ends. Yield first, so it is
-      // on its way while this page's write is built and sent, instead of queued behind them.
-      await yieldToRuntime();
-    }
-    const extra = options.pageWrites?.({ from: cursor, next, gigs: gigs.length, skipped: invalid.length }) ?? [];
-    const writes = [
-      ...upsertGigStatements(
-        ctx.db,
-        gigs.map((g) => ({ ...g, syncedMs: result.syncedMs })),
-        job.user,
-      ),
-      ...invalidGigStatements(ctx.db, job, invalid, ctx.now()),
-      ...extra,
-    ];
-    stats.stored += gigs.length;
-    stats.failed += invalid.length;
-
-    if (!prefetch) {
-      // Last page of the walk, or of this invocation: commit it with the job's bookkeeping.
-      const continuation = next === null ? options.onComplete?.(listed) : options.continueFrom(next, listed);
-      const outcome: Outcome = { type: "ack", continuation, stats };
-      return commit(ctx, job, writes, outcome, true);
-    }
-    try {
-      const results = await ctx.db.batch(writes);
-      // A newer pass took over, or another walker of this pass got here first: stop here.
-      if (extra.length > 0 && results[writes.length - extra.length]?.meta.changes === 0) {
-        return commit(ctx, job, [], { type: "ack", note: "superseded by a newer pass", stats }, true);
-      }
-    } catch (error) {
-      return carryOn(d1Retry(error, ctx, stats));
-    }
-    cursor = next;
-    listedCommitted = listed;
-    progressed = true;
-  }
-}
-
-function failureOutcome(
-  error: ArgyleError,
-  job: ListWindowJob | BackfillJob,
-  cursor: string | null,
-  ctx: JobContext,
-  stats: JobStats,
-): Outcome {
-  stats.failed++;
-  const retry = retryFor([error], ctx);
-  if (retry) return { type: "retry", ...retry, stats };
-  // Permanent (including a 404 for the listing itself): dead-letter the rest of the walk.
-  return {
-    type: "ack",
-    deadLetter: { job: { ...job, cursor, job_id: `${job.job_id}~dead` }, reason: error.kind, error: error.message },
-    stats,
-  };
-}
-
-function yieldToRuntime(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function asArgyleError(error: unknown): ArgyleError {
-  return error instanceof ArgyleError ? error : new ArgyleError("transient", describeError(error));
+  const ours = state.pass === ownPass && (state.status === "running" || state.status === "done");
+  return ours ? { ...state, pass: ownPass } : null;
 }

@@ -27,7 +27,8 @@ export interface ArgyleClientOptions {
 /**
  * How a request failed. `transient`: network, timeout, 5xx, unreadable body, retry soon.
  * `rate_limited`: 429, retry after `retryAfterSeconds`. `auth`: 401/403, a configuration
- * problem. `not_found`: 404. `permanent`: anything retrying cannot fix.
+ * problem. `not_found`: a 404 carrying Argyle's own not-found body (see `isArgyleNotFound`); any
+ * other 404 is `transient`. `permanent`: anything retrying cannot fix.
  */
 export type ArgyleErrorKind = "transient" | "rate_limited" | "auth" | "not_found" | "permanent";
 
@@ -58,6 +59,12 @@ export interface GigPage {
    * so one bad object does not stop a listing. The caller records these as failures.
    */
   invalid: { id: string; error: string }[];
+  /**
+   * Items with no valid gig id: nothing can be stored, fetched again or tombstoned for them, so
+   * they are only counted (the caller records them). They never make the page unusable: a
+   * broken item must not stop the rest of the listing on every retry and redrive.
+   */
+  unidentified: number;
   /** Argyle's URL for the next page, or null on the last page. */
   next: string | null;
 }
@@ -104,7 +111,7 @@ export async function listGigsPage(options: ArgyleClientOptions, pageUrl: string
   }
   const parsed = v.safeParse(PageSchema, parseJson(await request(options, pageUrl)));
   if (!parsed.success) throw new ArgyleError("permanent", "gig list response has an unexpected shape");
-  const page: GigPage = { gigs: [], invalid: [], next: parsed.output.next };
+  const page: GigPage = { gigs: [], invalid: [], unidentified: 0, next: parsed.output.next };
   for (const item of parsed.output.results) {
     const result = v.safeParse(GigSchema, item);
     if (result.success) {
@@ -112,10 +119,9 @@ export async function listGigsPage(options: ArgyleClientOptions, pageUrl: string
       continue;
     }
     const id = (item as { id?: unknown } | null)?.id;
-    // Without an id there is nothing to record or fetch again: the page as a whole is unusable.
-    if (typeof id !== "string" || !isArgyleId(id)) validateGig(item);
     // Lowercase like every stored ID (the recorded failure is looked up and redriven by it).
-    page.invalid.push({ id: (id as string).toLowerCase(), error: issueText(result.issues) });
+    if (typeof id === "string" && isArgyleId(id)) page.invalid.push({ id: id.toLowerCase(), error: issueText(result.issues) });
+    else page.unidentified++;
   }
   return page;
 }
@@ -151,6 +157,9 @@ async function request(options: ArgyleClientOptions, url: string): Promise<strin
       throw new ArgyleError("transient", `HTTP ${response.status}: the response body was cut off`, response.status);
     }
     if (response.ok) return text;
+    if (response.status === 404 && !isArgyleNotFound(response.headers.get("content-type"), text)) {
+      throw foreignNotFound(response.headers.get("content-type"));
+    }
     throw classify(response.status, response.headers.get("retry-after"));
   } finally {
     clearTimeout(timer);
@@ -169,10 +178,44 @@ export function classify(status: number, retryAfter: string | null = null): Argy
       status,
     );
   }
+  // Callers reach here with a 404 only once its body was recognised as Argyle's not-found.
   if (status === 404) return new ArgyleError("not_found", "HTTP 404: not found", status);
   if (status >= 500 || status === 408)
     return new ArgyleError("transient", `HTTP ${status}: Argyle is unavailable`, status);
   return new ArgyleError("permanent", `HTTP ${status}: request refused`, status);
+}
+
+/**
+ * Whether a 404's body is Argyle's own "no such object" answer: DRF's JSON error, an object whose
+ * only key is `detail`, saying "Not found." (or Django's "No <Model> matches the given query."),
+ * served as JSON. Deleting a gig is permanent, so only this answer means gone. A 404 from a proxy
+ * or load balancer (HTML), a wrong base path, an empty body or any other JSON proves nothing
+ * about the gig: it is treated as an outage and retried.
+ */
+export function isArgyleNotFound(contentType: string | null, body: string): boolean {
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType?.trim() ?? "")) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return false;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return false;
+  const keys = Object.keys(parsed);
+  const detail = (parsed as { detail?: unknown }).detail;
+  return (
+    keys.length === 1 && typeof detail === "string" && /^(?:Not found\.|No \w+ matches the given query\.)$/.test(detail)
+  );
+}
+
+/** A 404 that is not Argyle's: names the content type only (the body may be anything). */
+function foreignNotFound(contentType: string | null): ArgyleError {
+  const type = (contentType ?? "no content type").split(";")[0]?.trim().slice(0, 60);
+  return new ArgyleError(
+    "transient",
+    `HTTP 404 without Argyle's not-found body (${type}): a proxy or a wrong ARGYLE_API_URL, not a removed gig`,
+    404,
+  );
 }
 
 function parseJson(text: string): unknown {

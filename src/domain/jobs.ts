@@ -41,7 +41,7 @@ const jobBase = {
   origin: v.optional(v.picklist(["webhook", "cron", "redrive"]), "webhook"),
 };
 
-/** Fetch these gigs by ID; a 404 tombstones the gig. */
+/** Fetch these gigs by ID; Argyle's own not-found answer tombstones the gig. */
 const FetchGigsJobSchema = v.object({
   ...jobBase,
   kind: v.literal("fetch_gigs"),
@@ -61,9 +61,9 @@ const ListWindowJobSchema = v.object({
   kind: v.literal("list_window"),
   from: IsoTime,
   to: IsoTime,
-  /** Argyle's `added_count`: a window that lists fewer gigs than this is backfilled instead. */
+  /** Argyle's `added_count`: a window that yields fewer new gigs than this is backfilled instead. */
   expected: v.optional(v.nullable(v.number()), null),
-  /** Gigs listed by earlier messages of this walk. */
+  /** Gigs new to the mirror found by earlier messages of this walk (see runListWindow). */
   listed: v.optional(v.number(), 0),
   /** Argyle's `next` URL to continue from; null = first page. */
   cursor: v.nullable(v.pipe(v.string(), v.url(), v.maxLength(4000))),
@@ -76,6 +76,12 @@ const BackfillJobSchema = v.object({
   /** The pass this message belongs to (the job_id of the message that started it). */
   pass: v.nullable(v.pipe(v.string(), v.maxLength(200))),
   cursor: v.nullable(v.pipe(v.string(), v.url(), v.maxLength(4000))),
+  /**
+   * Once the pass is done, its unseen gigs are confirmed one by one in id order: the last id a
+   * previous message of this pass settled. Read only with `pass` set (a new pass starts from the
+   * first id). Optional so older messages still parse.
+   */
+  confirm_after: v.optional(v.nullable(ArgyleIdSchema)),
 });
 
 export const JobSchema = v.variant("kind", [

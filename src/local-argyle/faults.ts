@@ -32,6 +32,11 @@ export const FaultSettingsSchema = v.strictObject({
   hangMs: v.optional(Millis, 30_000),
   /** Share of gig requests answered 200 with a truncated, unparsable JSON body. */
   malformedRate: v.optional(Rate, 0),
+  /**
+   * Share of gig requests answered 404 with an HTML page, as a proxy, a load balancer or a wrong
+   * base path does: a 404 that is not Argyle's `{"detail": "Not found."}` and proves nothing.
+   */
+  foreignNotFoundRate: v.optional(Rate, 0),
   /** Gig IDs GET /v2/gigs/:id answers 404 for even though they exist. */
   notFoundIds: v.optional(v.array(GigId), () => []),
   /** When set, the random faults above hit only GET /v2/gigs/:id for these IDs, never lists. */
@@ -51,7 +56,8 @@ export type FaultDecision =
   | { kind: "rate_limit" }
   | { kind: "server_error"; status: number }
   | { kind: "timeout" }
-  | { kind: "malformed" };
+  | { kind: "malformed" }
+  | { kind: "foreign_not_found" };
 
 /** The settings `input` asks for, or readable problems (path: message). */
 export function parseFaultInput(input: unknown): { settings: FaultSettings } | { issues: string[] } {
@@ -60,7 +66,7 @@ export function parseFaultInput(input: unknown): { settings: FaultSettings } | {
     return { issues: parsed.issues.map((i) => `${v.getDotPath(i) ?? "(body)"}: ${i.message}`) };
   }
   const s = parsed.output;
-  const sum = s.rateLimitRate + s.serverErrorRate + s.timeoutRate + s.malformedRate;
+  const sum = s.rateLimitRate + s.serverErrorRate + s.timeoutRate + s.malformedRate + s.foreignNotFoundRate;
   if (sum > 1 + 1e-9) return { issues: [`the fault rates add up to ${sum}; at most 1 is possible`] };
   return { settings: s };
 }
@@ -102,7 +108,8 @@ export class Faults {
   decide(gigId: string | null): FaultDecision {
     const s = this.#settings;
     if (this.#only && (gigId === null || !this.#only.has(gigId))) return { kind: "none" };
-    // One draw, split into consecutive bands: [0, rateLimit) → 429, then 5xx, then hang, then malformed.
+    // One draw, split into consecutive bands: [0, rateLimit) → 429, then 5xx, then hang, then
+    // malformed, then a foreign 404.
     const u = this.#random.next();
     let edge = s.rateLimitRate;
     if (u < edge) return { kind: "rate_limit" };
@@ -112,6 +119,8 @@ export class Faults {
     if (u < edge) return { kind: "timeout" };
     edge += s.malformedRate;
     if (u < edge) return { kind: "malformed" };
+    edge += s.foreignNotFoundRate;
+    if (u < edge) return { kind: "foreign_not_found" };
     return { kind: "none" };
   }
 

@@ -123,10 +123,20 @@ function withFaults(
         c.res = new Response(cut, { status: 200, headers: { "content-type": "application/json" } });
         return;
       }
+      case "foreign_not_found":
+        return foreignNotFound();
       case "none":
         await next();
     }
   };
+}
+
+/** A 404 from something in front of the API (a proxy, a wrong path): HTML, not Argyle's JSON. */
+function foreignNotFound(): Response {
+  return new Response("<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>", {
+    status: 404,
+    headers: { "content-type": "text/html; charset=UTF-8" },
+  });
 }
 
 /** A 500 from the API itself is DRF's JSON; 502-504 come from the load balancer as HTML. */

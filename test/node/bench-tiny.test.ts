@@ -50,5 +50,7 @@ describe("the benchmark, tiny", () => {
       expect(report).toContain(heading);
     }
     expect(report).toContain("## 6. Memory");
+    expect(report).toContain("## Consumer CPU and the Free plan");
+    expect(report).toMatch(/\*\*Free plan verdict:\*\*/);
   });
 });

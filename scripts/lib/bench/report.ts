@@ -3,6 +3,7 @@
  * ratio between them, each target met or missed, what remains and why, and how to reproduce.
  * @module
  */
+import { renderConsumerCpu } from "./consumer-cpu.ts";
 import type { ConsumerRow, Figures, IngestRow } from "./figures.ts";
 import type { ProbePiece } from "./ingest-scenario.ts";
 import { alignTables } from "./markdown-tables.ts";
@@ -185,6 +186,7 @@ export function renderReport(results: BenchResults, figures: Figures): string {
     "makes the garbage, so it mostly measures the runtime's garbage-collection policy under load.",
     "The consumer figures cover the whole stack: both Workers, local D1 and the queues.",
     "",
+    renderConsumerCpu(results.consumerCpu),
     "## What remains, and why",
     "",
     ...remains(results, figures),
@@ -195,6 +197,7 @@ export function renderReport(results: BenchResults, figures: Figures): string {
     "npm ci",
     "npm run bench                  # every scenario; writes BENCHMARKS.md (a few minutes)",
     "node scripts/bench.ts --tiny   # every scenario at a minimal size, in seconds; prints, writes nothing",
+    "npm run bench -- --only consumer-cpu   # only the consumer CPU probe (add --tiny for a quick look)",
     "```",
     "",
     "Linux only (CPU and memory come from `/proc`). Close other work first; the ratios hold up on a",

@@ -4,6 +4,13 @@
  * a minimal size in seconds, so CI proves the benchmark still works.
  * @module
  */
+import {
+  CONSUMER_CPU_FULL,
+  CONSUMER_CPU_TINY,
+  type ConsumerCpuResult,
+  type ConsumerCpuSettings,
+  runConsumerCpu,
+} from "./consumer-cpu.ts";
 import { boundSeconds, type ConsumerRun, runBackfillScenario, runFetchScenario } from "./consumer-scenarios.ts";
 import { type IngestResult, type IngestSettings, runIngest } from "./ingest-scenario.ts";
 import { describeMachine, type Machine } from "./machine.ts";
@@ -22,6 +29,7 @@ export interface BenchSettings {
     /** Runs of each consumer scenario per plan. */
     repeats: number;
   };
+  consumerCpu: ConsumerCpuSettings;
 }
 
 export const FULL: BenchSettings = {
@@ -37,6 +45,7 @@ export const FULL: BenchSettings = {
     quietMs: 200,
   },
   consumer: { fetchGigs: 2000, backfillGigs: 10_000, latencyMs: 25, repeats: 2 },
+  consumerCpu: CONSUMER_CPU_FULL,
 };
 
 export const TINY: BenchSettings = {
@@ -53,6 +62,7 @@ export const TINY: BenchSettings = {
     quietMs: 50,
   },
   consumer: { fetchGigs: 84, backfillGigs: 400, latencyMs: 25, repeats: 1 },
+  consumerCpu: CONSUMER_CPU_TINY,
 };
 
 export interface BenchResults {
@@ -63,6 +73,7 @@ export interface BenchResults {
   seconds: number;
   ingest: IngestResult;
   consumer: ConsumerRun[];
+  consumerCpu: ConsumerCpuResult;
 }
 
 export async function runBench(settings: BenchSettings, progress: (line: string) => void): Promise<BenchResults> {
@@ -89,6 +100,7 @@ export async function runBench(settings: BenchSettings, progress: (line: string)
       );
     }
   }
+  const consumerCpu = await runConsumerCpu(settings.consumerCpu, progress);
   return {
     settings,
     machine: describeMachine(),
@@ -96,5 +108,6 @@ export async function runBench(settings: BenchSettings, progress: (line: string)
     seconds: (performance.now() - started) / 1000,
     ingest,
     consumer,
+    consumerCpu,
   };
 }

@@ -130,28 +130,6 @@ export function tombstoneStatements(
   return statements;
 }
 
-/**
- * Tombstones the account's live gigs that a complete listing (a backfill pass that started at
- * `passStartedMs`) did not see: Argyle no longer has them, even if their removal webhook was lost.
- * Only when `pass` completed as the account's current pass (a superseded pass proves nothing),
- * and skipped no invalid gigs (then the listing was not complete).
- */
-export function reconcileStatement(
-  db: D1Database,
-  account: string,
-  pass: string,
-  passStartedMs: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE gigs SET removed_at = ?3, synced_ms = ?2
-       WHERE account = ?1 AND removed_at IS NULL AND synced_ms < ?2
-         AND EXISTS (SELECT 1 FROM accounts WHERE id = ?1 AND backfill_pass = ?4
-           AND backfill_status = 'done' AND backfill_skipped = 0)`,
-    )
-    .bind(account, passStartedMs, new Date(passStartedMs).toISOString(), pass);
-}
-
 /** IDs per freshness query: D1's 100 bound parameters, less the time. */
 export const FRESHNESS_QUERY_IDS = MAX_PARAMS - 1;
 

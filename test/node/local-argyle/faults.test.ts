@@ -102,6 +102,19 @@ describe("fault knobs", () => {
     expect(stats.listPages).toBe(0);
   });
 
+  it("foreignNotFoundRate: 404 with an HTML page (a proxy's), never Argyle's JSON, on lists and gigs", async () => {
+    const { argyle, id } = setup({ foreignNotFoundRate: 1 });
+    for (const path of [`/v2/gigs/${id}`, "/v2/gigs"]) {
+      const response = await call(argyle, path);
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await response.text()).toContain("<h1>Not Found</h1>");
+    }
+    expect(argyle.stats.snapshot().faults).toEqual({ foreign_not_found: 2 });
+    argyle.faults.update({ foreignNotFoundRate: 0 });
+    expect((await call(argyle, `/v2/gigs/${id}`)).status).toBe(200);
+  });
+
   it("notFoundIds: 404 for those gigs only, although they exist", async () => {
     const { argyle, id, otherId } = setup({ notFoundIds: [] });
     argyle.faults.update({ notFoundIds: [id] });

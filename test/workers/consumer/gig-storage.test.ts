@@ -1,12 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { FetchedGig } from "../../../src/domain/argyle-client.ts";
-import {
-  freshGigIds,
-  reconcileStatement,
-  tombstoneStatements,
-  upsertGigStatements,
-} from "../../../src/domain/storage/gigs.ts";
+import { freshGigIds, tombstoneStatements, upsertGigStatements } from "../../../src/domain/storage/gigs.ts";
+import { unseenGigIds } from "../../../src/domain/storage/reconcile.ts";
 import { clearTables } from "../helpers.ts";
 
 const ACCOUNT = "0187c66e-e7e5-811c-b006-2232f00f426a";
@@ -119,20 +115,26 @@ describe("tombstones", () => {
     expect((await row())?.removed_at).toBeNull();
   });
 
-  it("reconciles a full listing: live gigs it did not see are tombstoned", async () => {
+  it("names the live gigs a complete pass did not see, only for the account's current clean pass", async () => {
     const seen = "0187dbfa-6f5e-a33a-af26-000000000001";
-    const unseen = "0187dbfa-6f5e-a33a-af26-000000000002";
-    await upsert(gig("2023-03-09T00:00:00Z", {}, unseen), 100);
+    const unseen = ["0187dbfa-6f5e-a33a-af26-000000000002", "0187dbfa-6f5e-a33a-af26-000000000003"];
+    for (const id of unseen) await upsert(gig("2023-03-09T00:00:00Z", {}, id), 100);
     await upsert(gig("2023-03-09T00:00:00Z", {}, seen), 1100); // listed by the pass that started at 1000
-    await env.DB.prepare("INSERT INTO accounts (id, backfill_status, backfill_pass) VALUES (?, 'done', 'p1')")
+    await env.DB.prepare(
+      "INSERT INTO accounts (id, backfill_status, backfill_pass, backfill_started_ms) VALUES (?, 'done', 'p1', 1000)",
+    )
       .bind(ACCOUNT)
       .run();
     // A superseded pass (p0) proves nothing; the account's completed pass (p1) does.
-    await env.DB.batch([reconcileStatement(env.DB, ACCOUNT, "p0", 1000)]);
-    expect((await row(unseen))?.removed_at).toBeNull();
-    await env.DB.batch([reconcileStatement(env.DB, ACCOUNT, "p1", 1000)]);
-    expect((await row(seen))?.removed_at).toBeNull();
-    expect((await row(unseen))?.removed_at).toEqual(expect.any(String));
+    expect(await unseenGigIds(env.DB, ACCOUNT, "p0", null, 10)).toEqual([]);
+    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", null, 10)).toEqual(unseen);
+    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", unseen[0] as string, 10)).toEqual([unseen[1]]);
+    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", null, 1)).toEqual([unseen[0]]);
+    // Nothing is named without a confirmation: the read itself changes nothing.
+    expect((await row(unseen[0]))?.removed_at).toBeNull();
+    // A pass that skipped gigs was not a complete listing.
+    await env.DB.prepare("UPDATE accounts SET backfill_skipped = 1").run();
+    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", null, 10)).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Scenario } from "../scenario.ts";
+import { ARGYLE_404_STORM_SCENARIO } from "./argyle-404-storm.ts";
 import { ARGYLE_SCENARIOS } from "./argyle-faults.ts";
 import { CONSUMER_SCENARIOS } from "./consumer-faults.ts";
 import { FUZZ_SCENARIO } from "./fuzz.ts";
@@ -14,6 +15,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...INGEST_SCENARIOS,
   ...CONSUMER_SCENARIOS,
   ...ARGYLE_SCENARIOS,
+  ARGYLE_404_STORM_SCENARIO,
   HISTORY_SCENARIO,
   FUZZ_SCENARIO,
   LOAD_SCENARIO,
