@@ -8,10 +8,10 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CapacitySettings, measureCapacity, slope, type Work } from "../../scripts/lib/bench/capacity/measure.ts";
-import { buildModel, MODEL_DEFAULTS } from "../../scripts/lib/bench/capacity/model.ts";
+import { type CapacitySettings, slope, type Work } from "../../scripts/lib/bench/capacity/measure.ts";
+import { MODEL_DEFAULTS } from "../../scripts/lib/bench/capacity/model.ts";
 import { BEGIN, END, renderCapacity, writeCapacitySection } from "../../scripts/lib/bench/capacity/report.ts";
-import { SIM_DEFAULTS } from "../../scripts/lib/bench/capacity/run.ts";
+import { runCapacity, SENSITIVITY_WRITE_MS, SIM_DEFAULTS } from "../../scripts/lib/bench/capacity/run.ts";
 import { type SimSettings, simulate, simulateAll } from "../../scripts/lib/bench/capacity/simulate.ts";
 
 const work = (w: Partial<Work>): Work => ({
@@ -80,7 +80,8 @@ const TINY_MEASURE: CapacitySettings = {
 
 describe("the capacity measurement, tiny", () => {
   it("measures bytes and D1 work on the real Workers within plausible bands", { timeout: 180_000 }, async () => {
-    const m = await measureCapacity(TINY_MEASURE, () => {});
+    const results = await runCapacity({ scale: "tiny", measure: TINY_MEASURE }, () => {});
+    const { measurement: m, model } = results;
 
     // A stored gig holds its JSON, its indexed columns again, and index entries: more than the
     // JSON, but not many times more.
@@ -107,26 +108,22 @@ describe("the capacity measurement, tiny", () => {
     }
     expect(m.webhooks.large.bytesPerEvent).toBeGreaterThan(m.webhooks.typical.bytesPerEvent);
 
-    const model = buildModel(m);
     const [small, large] = model.sizing;
     expect(small?.accountsPerShard).toBeGreaterThan(large?.accountsPerShard ?? Infinity);
     expect(model.backfillGigsPerSecond.perCall).toBeGreaterThan(model.backfillGigsPerSecond.perStatement);
 
-    const section = renderCapacity({
-      startedAt: new Date(),
-      seconds: 1,
-      scale: "tiny",
-      measurement: m,
-      model,
-      sim: {
-        settings: SMALL,
-        rows: simulateAll(SMALL, {
-          page: m.backfill.perPage,
-          fetchGig: m.fetch.perGig,
-          webhook: m.webhooks.typical.perWebhook,
-        }),
-      },
-    });
+    // Slower writes: a shard and the catalog sustain less, and one database stalls ingest longer.
+    const { sensitivity } = results.sim;
+    expect(sensitivity.map((x) => x.writeMs)).toEqual(SENSITIVITY_WRITE_MS);
+    for (let i = 1; i < sensitivity.length; i++) {
+      const [faster, slower] = [sensitivity[i - 1], sensitivity[i]];
+      if (!faster || !slower) throw new Error("missing rows");
+      expect(slower.shardGigsPerSecond).toBeLessThan(faster.shardGigsPerSecond);
+      expect(slower.catalogWebhooksPerSecond).toBeLessThan(faster.catalogWebhooksPerSecond);
+      expect(slower.today.worstIngestDelayMs).toBeGreaterThan(faster.today.worstIngestDelayMs);
+    }
+
+    const section = renderCapacity(results);
     expect(section).not.toMatch(/NaN|undefined|Infinity/);
     expect(section.startsWith(BEGIN) && section.endsWith(END)).toBe(true);
     expect(section).toContain(`${MODEL_DEFAULTS.writeMs} ms per write statement`);

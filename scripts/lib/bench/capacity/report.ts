@@ -20,7 +20,16 @@ export interface CapacityResults {
   scale: "full" | "tiny";
   measurement: CapacityMeasurement;
   model: CapacityModel;
-  sim: { settings: SimSettings; rows: SimRow[] };
+  sim: { settings: SimSettings; rows: SimRow[]; sensitivity: Sensitivity[] };
+}
+
+/** The headline figures again at another write latency. */
+export interface Sensitivity {
+  writeMs: number;
+  shardGigsPerSecond: number;
+  catalogWebhooksPerSecond: number;
+  today: { makespanS: number; worstIngestDelayMs: number };
+  sharded: { shards: number; makespanS: number; worstIngestDelayMs: number };
 }
 
 export function renderCapacity(r: CapacityResults): string {
@@ -122,6 +131,15 @@ export function renderCapacity(r: CapacityResults): string {
     ...sim.rows.map(
       (row) =>
         `| ${row.layout === "single" ? "today: 1 database" : `catalog + ${row.shards} shard${row.shards === 1 ? "" : "s"}`} | ${seconds(row.makespanS)} | ${num(row.makespanS / row.boundS, 2)} | ${ms(row.worstIngestDelayMs)} | ${ms(row.p99IngestDelayMs)} | ${int(row.maxQueue)} | ${pct(row.busiestShardUtilisation)} |`,
+    ),
+    "",
+    'The same at other write latencies (Cloudflare says only "several ms"):',
+    "",
+    `| Write latency | Shard backfill gigs/s | Catalog webhooks/s | Today: makespan | Today: worst ingest delay | ${sim.sensitivity[0]?.sharded.shards ?? ""} shards: makespan | ${sim.sensitivity[0]?.sharded.shards ?? ""} shards: worst ingest delay |`,
+    "|---|---|---|---|---|---|---|",
+    ...sim.sensitivity.map(
+      (x) =>
+        `| ${x.writeMs} ms | ${int(x.shardGigsPerSecond)} | ${int(x.catalogWebhooksPerSecond)} | ${seconds(x.today.makespanS)} | ${ms(x.today.worstIngestDelayMs)} | ${seconds(x.sharded.makespanS)} | ${ms(x.sharded.worstIngestDelayMs)} |`,
     ),
     "",
     END,

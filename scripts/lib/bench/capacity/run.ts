@@ -3,10 +3,13 @@
  * measure the D1 costs on the real Workers, build the model, run the simulation.
  * @module
  */
-import { CAPACITY_FULL, CAPACITY_TINY, measureCapacity } from "./measure.ts";
+import { CAPACITY_FULL, CAPACITY_TINY, type CapacitySettings, measureCapacity } from "./measure.ts";
 import { buildModel, MODEL_DEFAULTS } from "./model.ts";
-import type { CapacityResults } from "./report.ts";
-import { type SimSettings, simulateAll } from "./simulate.ts";
+import type { CapacityResults, Sensitivity } from "./report.ts";
+import { type SimSettings, simulate, simulateAll } from "./simulate.ts";
+
+/** Write latencies the report also shows, since Cloudflare says only "several ms". */
+export const SENSITIVITY_WRITE_MS = [1, 2, 5, 10];
 
 /**
  * The issue's scenario: heavy accounts (a busy driver's 50,000 gigs) backfilling together while
@@ -30,6 +33,8 @@ export interface CapacityOptions {
   scale: "full" | "tiny";
   /** Milliseconds per write statement, for both the model and the simulation. */
   writeMs?: number;
+  /** Sizes to measure at, instead of the scale's (tests use smaller still). */
+  measure?: CapacitySettings;
 }
 
 export async function runCapacity(
@@ -38,14 +43,32 @@ export async function runCapacity(
 ): Promise<CapacityResults> {
   const startedAt = new Date();
   const started = performance.now();
-  const measurement = await measureCapacity(options.scale === "full" ? CAPACITY_FULL : CAPACITY_TINY, progress);
+  const measurement = await measureCapacity(
+    options.measure ?? (options.scale === "full" ? CAPACITY_FULL : CAPACITY_TINY),
+    progress,
+  );
   const writeMs = options.writeMs ?? MODEL_DEFAULTS.writeMs;
   const model = buildModel(measurement, { ...MODEL_DEFAULTS, writeMs });
   const settings = { ...SIM_DEFAULTS, writeMs };
-  const rows = simulateAll(settings, {
+  const inputs = {
     page: measurement.backfill.perPage,
     fetchGig: measurement.fetch.perGig,
     webhook: measurement.webhooks.typical.perWebhook,
+  };
+  const rows = simulateAll(settings, inputs);
+  const most = Math.max(...SIM_DEFAULTS.shards);
+  const sensitivity: Sensitivity[] = SENSITIVITY_WRITE_MS.map((ms) => {
+    const at = { ...settings, writeMs: ms };
+    const m = buildModel(measurement, { ...MODEL_DEFAULTS, writeMs: ms });
+    const today = simulate("single", 1, at, inputs);
+    const sharded = simulate("sharded", most, at, inputs);
+    return {
+      writeMs: ms,
+      shardGigsPerSecond: m.backfillGigsPerSecond.perStatement,
+      catalogWebhooksPerSecond: m.catalog.webhooksPerSecond,
+      today: { makespanS: today.makespanS, worstIngestDelayMs: today.worstIngestDelayMs },
+      sharded: { shards: most, makespanS: sharded.makespanS, worstIngestDelayMs: sharded.worstIngestDelayMs },
+    };
   });
   return {
     startedAt,
@@ -53,6 +76,6 @@ export async function runCapacity(
     scale: options.scale,
     measurement,
     model,
-    sim: { settings, rows },
+    sim: { settings, rows, sensitivity },
   };
 }
