@@ -82,8 +82,6 @@ export interface CapacityMeasurement {
   backfill: { pages: number; perPage: Work; perGig: Work };
   fetch: { perGig: Work };
   removal: { perGig: Work };
-  /** The receiver's D1 work for a gig webhook that started a job (from the backfill runs). */
-  gigWebhook: Work;
   webhooks: { typical: WebhookKind; large: WebhookKind };
 }
 
@@ -115,7 +113,6 @@ export async function measureCapacity(
     backfill: largest.backfill,
     fetch: largest.fetch,
     removal: largest.removal,
-    gigWebhook: largest.gigWebhook,
     webhooks: { typical, large },
   };
 }
@@ -155,8 +152,6 @@ async function measureAccount(gigs: number, change: number) {
       backfill: { pages, perPage: scale(backfillWork, 1 / pages), perGig: scale(backfillWork, 1 / gigs) },
       fetch: { perGig: scale(phase(afterBackfill, afterFetch), 1 / change) },
       removal: { perGig: scale(phase(afterFetch, afterRemoval), 1 / change) },
-      // The three webhooks above each started work: the receiver's mean per webhook.
-      gigWebhook: scale(work(before.receiver, afterRemoval.receiver), 1 / 3),
     };
   } finally {
     await pipeline.close();
