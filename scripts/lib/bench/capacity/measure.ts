@@ -14,6 +14,7 @@ import path from "node:path";
 import type { MutateResult } from "../../../../src/local-argyle/mutate.ts";
 import type { LocalD1 } from "../../migrations.ts";
 import { ROOT, startStack } from "../../stack.ts";
+import { PAGE_SIZE } from "../consumer-scenarios.ts";
 import type { IoTotals } from "../io-totals.ts";
 import { type Pipeline, PLANS, startPipeline, waitUntil } from "../pipeline.ts";
 import { gigsUpdatedBodies } from "../webhook-bodies.ts";
@@ -130,7 +131,7 @@ async function measureAccount(gigs: number, change: number) {
     await settle(pipeline, gigs);
     const afterBackfill = await pipeline.io();
     const size = await databaseBytes(pipeline.stack.db);
-    const pages = Math.ceil(gigs / 200);
+    const pages = Math.ceil(gigs / PAGE_SIZE);
     const backfillWork = phase(before, afterBackfill);
 
     const fetched = pipeline.whenJobsStored(gigs + change);
