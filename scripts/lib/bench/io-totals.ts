@@ -15,6 +15,9 @@ export interface IoTotals {
   /** Most subrequests one invocation made (exact while invocations do not overlap; see `maxConcurrent`). */
   maxSubrequests: number;
   d1Calls: number;
+  /** SQL statements D1 ran (a batch is one call of several statements), and how many of them write. */
+  d1Statements: number;
+  d1WriteStatements: number;
   rowsRead: number;
   rowsWritten: number;
   queueCalls: number;

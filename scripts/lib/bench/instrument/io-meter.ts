@@ -17,6 +17,8 @@ const totals: IoTotals = {
   maxConcurrent: 0,
   maxSubrequests: 0,
   d1Calls: 0,
+  d1Statements: 0,
+  d1WriteStatements: 0,
   rowsRead: 0,
   rowsWritten: 0,
   queueCalls: 0,
@@ -101,9 +103,33 @@ function count(kind: "queue" | "d1" | "fetch", messages = 0): void {
   }
 }
 
-function addMeta(result: { meta?: { rows_read?: number; rows_written?: number } } | undefined): void {
+function addMeta(
+  result: { meta?: { rows_read?: number; rows_written?: number } } | undefined,
+  statements: unknown[] = [],
+): void {
+  countStatements(statements);
   totals.rowsRead += result?.meta?.rows_read ?? 0;
   totals.rowsWritten += result?.meta?.rows_written ?? 0;
+}
+
+/**
+ * Statements run, and those that write (by their SQL: D1 keeps it in `statement`). A write is
+ * counted even when it changes no row (an upsert that finds newer data): it still takes D1's
+ * write path, which is what the capacity model charges.
+ */
+function countStatements(statements: unknown[]): void {
+  for (const statement of statements) {
+    totals.d1Statements++;
+    const sql = (statement as { statement?: unknown }).statement;
+    if (typeof sql === "string" && isWrite(sql)) totals.d1WriteStatements++;
+  }
+}
+
+function isWrite(sql: string): boolean {
+  const text = sql.trimStart();
+  if (/^(SELECT|PRAGMA|EXPLAIN|VALUES)\b/i.test(text)) return false;
+  if (/^WITH\b/i.test(text)) return /\b(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(text);
+  return true;
 }
 
 let fetchPatched = false;
@@ -131,20 +157,25 @@ function patchD1(db: D1Database): void {
   d1Patched = true;
   const dbProto = Object.getPrototypeOf(db) as Record<string, Method>;
   const stmtProto = Object.getPrototypeOf(db.prepare("SELECT 1")) as Record<string, Method>;
-  const wrap = (proto: Record<string, Method>, name: string, meta: (result: unknown) => void) => {
+  const wrap = (
+    proto: Record<string, Method>,
+    name: string,
+    meta: (result: unknown, self: unknown, args: unknown[]) => void,
+  ) => {
     const original = proto[name];
     if (typeof original !== "function") return;
     proto[name] = async function (this: unknown, ...args: unknown[]) {
       count("d1");
       const result = await original.apply(this, args);
-      meta(result);
+      meta(result, this, args);
       return result;
     };
   };
-  wrap(stmtProto, "run", (r) => addMeta(r as D1Result));
-  wrap(stmtProto, "all", (r) => addMeta(r as D1Result));
-  wrap(stmtProto, "raw", () => {});
-  wrap(dbProto, "batch", (r) => {
+  wrap(stmtProto, "run", (r, self) => addMeta(r as D1Result, [self]));
+  wrap(stmtProto, "all", (r, self) => addMeta(r as D1Result, [self]));
+  wrap(stmtProto, "raw", (_r, self) => countStatements([self]));
+  wrap(dbProto, "batch", (r, _self, args) => {
+    countStatements(args[0] as unknown[]);
     for (const each of r as D1Result[]) addMeta(each);
   });
   wrap(dbProto, "exec", () => {});
