@@ -142,7 +142,8 @@ describe("leniency where Argyle is loose", () => {
     const queue = spyOnQueue();
     const res = await postWebhook(gigsUpdatedBody(ids));
     expect((await res.json<{ status: string }>()).status).toBe("accepted");
-    expect(queue.jobs()[0]).toMatchObject({ ids });
+    // Queued lowercase, as every stored ID is (issue 10, defect 6).
+    expect(queue.jobs()[0]).toMatchObject({ ids: ids.map((id) => id.toLowerCase()) });
   });
 
   it("falls back to a backfill when gigs.added omits its window", async () => {
