@@ -322,4 +322,29 @@ describe("the cron", () => {
     expect(transitions(sink)).toEqual(["open_failures opened"]);
     expect(newTimeOrderedId()).toBeTruthy();
   });
+
+  it("a backfill the cron keeps reviving in vain still opens backfill_stalled (revival keeps the last checkpoint)", async () => {
+    const { createScheduledController } = await import("cloudflare:test");
+    const worker = (await import("../../../src/consumer/index.ts")).default;
+    const sent: unknown[] = [];
+    vi.spyOn(env.JOBS, "sendBatch").mockImplementation(async (messages) => {
+      sent.push(...messages);
+      return {} as QueueSendBatchResponse;
+    });
+    vi.spyOn(globalThis, "fetch").mockImplementation(sink.fetch);
+    const start = Date.now();
+    await runningBackfill(start - 16 * MIN);
+    // The cron every minute for 20 minutes; the revived messages never make progress.
+    for (let i = 0; i < 20; i++) {
+      await worker.scheduled(createScheduledController({ scheduledTime: start + i * MIN, cron: "* * * * *" }), {
+        ...env,
+        ALERT_WEBHOOK_URL: "https://alerts.test/hook",
+      });
+    }
+    // Revived at 0 and 15 minutes (every 15 minutes, as before), and alerted once it passed 30.
+    expect(sent).toHaveLength(2);
+    expect(transitions(sink)).toEqual(["backfill_stalled opened"]);
+    const row = await env.DB.prepare("SELECT backfill_progress_ms FROM accounts").first<{ backfill_progress_ms: number }>();
+    expect(row?.backfill_progress_ms).toBe(start - 16 * MIN);
+  });
 });
