@@ -91,7 +91,12 @@ export async function clearAlertTables(): Promise<void> {
 export const ACCOUNT = "0187c66e-e7e5-811c-b006-2232f00f426a";
 
 /** A retrying job's attempt log, as the consumer writes it. */
-export async function retryingJob(jobId: string, reason: string, firstFailedMs: number, updatedMs: number): Promise<void> {
+export async function retryingJob(
+  jobId: string,
+  reason: string,
+  firstFailedMs: number,
+  updatedMs: number,
+): Promise<void> {
   await env.DB.prepare(
     `INSERT INTO job_attempts (job_id, attempts, reason, last_error, updated_at, first_failed_ms) VALUES (?1, 2, ?2, 'x', ?3, ?4)
      ON CONFLICT (job_id) DO UPDATE SET reason = ?2, updated_at = ?3`,
@@ -113,7 +118,11 @@ export async function openFailure(atMs: number): Promise<string> {
 }
 
 /** An event row received at `atMs` with `status` (and, for accepted, queued or not). */
-export async function eventAt(atMs: number, status: "accepted" | "invalid" | "recorded", enqueued = true): Promise<string> {
+export async function eventAt(
+  atMs: number,
+  status: "accepted" | "invalid" | "recorded",
+  enqueued = true,
+): Promise<string> {
   const id = newTimeOrderedId(atMs);
   const sha = id.replaceAll("-", "").padEnd(64, "0");
   await env.DB.batch([

@@ -60,7 +60,9 @@ describe("the Slack body (default)", () => {
       "Next step: List them: `GET /api/failures?status=open` (each has a reason and last_error). Fix the cause, then `POST /api/failures/{id}/retry` for each.",
       `Alert ${alertId} (rule \`open_failures\`): \`GET /api/alerts\`, acknowledge with \`POST /api/alerts/${alertId}/ack\`.`,
     ]);
-    expect(String(resolved?.json.text)).toMatch(/^:white_check_mark: \*\[RESOLVED\] Jobs failed for good\*\nCleared at /);
+    expect(String(resolved?.json.text)).toMatch(
+      /^:white_check_mark: \*\[RESOLVED\] Jobs failed for good\*\nCleared at /,
+    );
     // Slack bodies are not signed (Slack does not check), but carry the delivery id.
     expect(opened?.headers["x-mirror-signature"]).toBeUndefined();
     expect(opened?.headers["x-mirror-delivery"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -100,9 +102,9 @@ describe("the signed JSON body (ALERT_WEBHOOK_FORMAT=json)", () => {
     const opened = sink.received[0] as Received;
     const sentAt = T0 + 2 * MIN;
     expect(await verify(opened, "another-secret", sentAt)).toBe(false);
-    expect(await verify({ ...opened, body: opened.body.replace('"affected":1', '"affected":2') }, ALERT_SECRET, sentAt)).toBe(
-      false,
-    );
+    expect(
+      await verify({ ...opened, body: opened.body.replace('"affected":1', '"affected":2') }, ALERT_SECRET, sentAt),
+    ).toBe(false);
     expect(await verify(opened, ALERT_SECRET, sentAt + 10 * MIN)).toBe(false);
     const forged = { ...opened, headers: { ...opened.headers, "x-mirror-timestamp": String(sentAt / 1000 + 600) } };
     expect(await verify(forged, ALERT_SECRET, sentAt + 10 * MIN)).toBe(false);

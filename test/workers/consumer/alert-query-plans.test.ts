@@ -7,7 +7,15 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { readAlertConfig } from "../../../src/domain/alerts/config.ts";
 import { ruleQueries } from "../../../src/domain/alerts/rules.ts";
 import { runAlerts } from "../../../src/domain/alerts/run.ts";
-import { alertSink, clearAlertTables, eventAt, MIN, openFailure, retryingJob, runningBackfill } from "./alert-helpers.ts";
+import {
+  alertSink,
+  clearAlertTables,
+  eventAt,
+  MIN,
+  openFailure,
+  retryingJob,
+  runningBackfill,
+} from "./alert-helpers.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
 const config = readAlertConfig({});

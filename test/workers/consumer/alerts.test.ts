@@ -132,7 +132,9 @@ describe("each rule fires and resolves", () => {
   });
 
   it("signature_failures: refused signatures in 15 minutes at or above the threshold", async () => {
-    await env.DB.prepare("INSERT INTO signature_failures (minute_ms, count) VALUES (?1, 19)").bind(T0 - 5 * MIN).run();
+    await env.DB.prepare("INSERT INTO signature_failures (minute_ms, count) VALUES (?1, 19)")
+      .bind(T0 - 5 * MIN)
+      .run();
     await checks(sink, T0, 3);
     expect(transitions(sink)).toEqual([]);
     await env.DB.prepare("UPDATE signature_failures SET count = 25").run();
@@ -313,10 +315,10 @@ describe("the cron", () => {
     await openFailure(Date.now());
     const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(sink.fetch);
     for (let i = 0; i < 3; i++) {
-      await worker.scheduled(
-        createScheduledController({ scheduledTime: Date.now() + i * MIN, cron: "* * * * *" }),
-        { ...env, ALERT_WEBHOOK_URL: "https://alerts.test/hook" },
-      );
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + i * MIN, cron: "* * * * *" }), {
+        ...env,
+        ALERT_WEBHOOK_URL: "https://alerts.test/hook",
+      });
     }
     expect(fetchSpy).toHaveBeenCalled();
     expect(transitions(sink)).toEqual(["open_failures opened"]);
@@ -344,7 +346,9 @@ describe("the cron", () => {
     // Revived at 0 and 15 minutes (every 15 minutes, as before), and alerted once it passed 30.
     expect(sent).toHaveLength(2);
     expect(transitions(sink)).toEqual(["backfill_stalled opened"]);
-    const row = await env.DB.prepare("SELECT backfill_progress_ms FROM accounts").first<{ backfill_progress_ms: number }>();
+    const row = await env.DB.prepare("SELECT backfill_progress_ms FROM accounts").first<{
+      backfill_progress_ms: number;
+    }>();
     expect(row?.backfill_progress_ms).toBe(start - 16 * MIN);
   });
 });

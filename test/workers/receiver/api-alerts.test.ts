@@ -43,7 +43,9 @@ async function insertAlert(n: number, fields: Partial<AlertRow> = {}): Promise<v
 
 beforeEach(async () => {
   await clearTables();
-  await env.DB.batch(["alerts", "alert_notifications", "signature_failures"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+  await env.DB.batch(
+    ["alerts", "alert_notifications", "signature_failures"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),
+  );
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -70,8 +72,12 @@ describe("GET /api/alerts", () => {
 
   it("filters by status, rule and account", async () => {
     expect((await apiJson<AlertPage>("/api/alerts?status=open")).body.data.map((a) => a.id)).toEqual([alertId(2)]);
-    expect((await apiJson<AlertPage>("/api/alerts?rule=auth_refused")).body.data.map((a) => a.id)).toEqual([alertId(3)]);
-    expect((await apiJson<AlertPage>(`/api/alerts?account=${ACCOUNT}`)).body.data.map((a) => a.id)).toEqual([alertId(2)]);
+    expect((await apiJson<AlertPage>("/api/alerts?rule=auth_refused")).body.data.map((a) => a.id)).toEqual([
+      alertId(3),
+    ]);
+    expect((await apiJson<AlertPage>(`/api/alerts?account=${ACCOUNT}`)).body.data.map((a) => a.id)).toEqual([
+      alertId(2),
+    ]);
   });
 
   it("pages with keyset cursors, keeping the filters", async () => {
@@ -169,7 +175,9 @@ describe("refused signatures are counted without a D1 write per request", () => 
     for (const f of flushes) await f?.run();
     const later = countSignatureFailure(env.DB, t0 + 61_000);
     await later?.run();
-    const { results } = await env.DB.prepare("SELECT minute_ms, count FROM signature_failures ORDER BY minute_ms").all();
+    const { results } = await env.DB.prepare(
+      "SELECT minute_ms, count FROM signature_failures ORDER BY minute_ms",
+    ).all();
     expect(results).toEqual([
       { minute_ms: Date.UTC(2026, 10, 29, 12, 0, 0), count: 1 },
       { minute_ms: Date.UTC(2026, 10, 29, 12, 1, 0), count: 50 },
