@@ -10,7 +10,12 @@ export interface AlertSink {
   close(): Promise<void>;
 }
 
-export async function startAlertSink(options: { port: number; print?: (text: string) => void }): Promise<AlertSink> {
+/** `port` 0 picks a free one. `onBody` sees each raw body (tests and the reliability suite count them). */
+export async function startAlertSink(options: {
+  port: number;
+  print?: (text: string) => void;
+  onBody?: (body: string) => void;
+}): Promise<AlertSink> {
   const print = options.print ?? ((text: string) => console.log(text));
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -20,7 +25,9 @@ export async function startAlertSink(options: { port: number; print?: (text: str
         res.writeHead(405).end();
         return;
       }
-      print(formatNotification(Buffer.concat(chunks).toString("utf8")));
+      const body = Buffer.concat(chunks).toString("utf8");
+      options.onBody?.(body);
+      print(formatNotification(body));
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");
     });
   });
@@ -28,8 +35,10 @@ export async function startAlertSink(options: { port: number; print?: (text: str
     server.once("error", reject);
     server.listen(options.port, "127.0.0.1", () => resolve());
   });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
   return {
-    url: `http://127.0.0.1:${options.port}/alerts`,
+    url: `http://127.0.0.1:${port}/alerts`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
