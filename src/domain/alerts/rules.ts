@@ -134,7 +134,7 @@ export function findingsFrom(
     findings.push({
       rule: "auth_refused",
       scope: "",
-      summary: `Argyle refuses the consumer's API key (401/403): ${authN} job(s) are waiting to retry.`,
+      summary: `Argyle refuses the consumer's API key (401/403), or it is not set: ${authN} job(s) are waiting to retry.`,
       nextStep:
         "Check the key in Argyle's console, then set it: `npx wrangler secret put ARGYLE_API_KEY_ID` and " +
         "`npx wrangler secret put ARGYLE_API_KEY_SECRET` (with `--config wrangler.consumer.toml --env <env>`). " +
