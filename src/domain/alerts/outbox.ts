@@ -9,13 +9,19 @@
  */
 import { describeError } from "../errors.ts";
 import { timeOrderedIdFloor } from "../ids.ts";
-import { logInfo, logWarn } from "../log.ts";
+import { logError, logInfo, logWarn } from "../log.ts";
 import type { AlertConfig } from "./config.ts";
 import { type AlertMessage, notificationRequest } from "./notify.ts";
 
 /** Notifications sent per run: a handful of subrequests, inside the cron's budget. */
 export const SEND_LIMIT = 5;
 const SEND_TIMEOUT_MS = 10_000;
+/**
+ * Attempts before a notification is given up (a day of one-minute cron runs): an endpoint that
+ * refuses one message for good (say Slack's 400 for a removed channel) must not hold back every
+ * later one for ever. Given up means marked with the reason, logged as an error, kept in D1.
+ */
+export const MAX_SEND_ATTEMPTS = 1440;
 /** Sent notifications are kept this long for GET /api/alerts' history, then pruned. */
 const KEEP_SENT_MS = 30 * 86_400_000;
 
@@ -58,6 +64,15 @@ export async function deliverNotifications(
     return summary;
   }
   for (const n of results) {
+    if (n.attempts >= MAX_SEND_ATTEMPTS) {
+      await db
+        .prepare("UPDATE alert_notifications SET sent_at = ?2, last_error = ?3 WHERE id = ?1 AND sent_at IS NULL")
+        .bind(n.id, nowIso, `given up after ${n.attempts} attempts`)
+        .run();
+      logError("alert notification given up: the endpoint refused it too long", { id: n.id, attempts: n.attempts });
+      summary.failed++;
+      continue;
+    }
     const claimed = await db
       .prepare(
         "UPDATE alert_notifications SET attempts = attempts + 1 WHERE id = ?1 AND attempts = ?2 AND sent_at IS NULL",

@@ -208,7 +208,7 @@ describe("damping", () => {
     await checks(sink, t, 1);
     expect(transitions(sink)).toEqual(["open_failures opened", "open_failures resolved"]);
     expect(id).toBeTruthy();
-  });
+  }, 60_000);
 
   it("ALERT_CHECKS=1 opens and resolves on the first check", async () => {
     await openFailure(T0);
@@ -235,7 +235,7 @@ describe("exactly one notification per transition", () => {
     expect(rows[0]).toMatchObject({ rule: "open_failures", status: "open", opens: 2 });
     const text = String(sink.received[2]?.json.text);
     expect(text).toContain("[RE-OPENED]");
-  });
+  }, 60_000);
 
   it("two cron runs evaluating at once send one notice", async () => {
     await openFailure(T0);
@@ -282,6 +282,25 @@ describe("delivery", () => {
     expect(transitions(sink)).toEqual(["open_failures opened", "open_failures resolved"]);
     const ids = sink.received.map((r) => r.headers["x-mirror-delivery"]);
     expect(new Set(ids).size).toBe(2);
+  }, 60_000);
+
+  it("a notice the endpoint refuses for a day is given up (kept, logged), so later ones are not held back", async () => {
+    const { MAX_SEND_ATTEMPTS } = await import("../../../src/domain/alerts/outbox.ts");
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: string) => void errors.push(line));
+    sink.failWith = 400;
+    await openFailure(T0);
+    let t = await checks(sink, T0, 3);
+    await env.DB.prepare("UPDATE alert_notifications SET attempts = ?1").bind(MAX_SEND_ATTEMPTS).run();
+    sink.failWith = null;
+    await env.DB.prepare("UPDATE failures SET status = 'redriven'").run();
+    t = await checks(sink, t, 3);
+    expect(transitions(sink)).toEqual(["open_failures resolved"]);
+    const opened = await env.DB.prepare(
+      "SELECT sent_at, last_error FROM alert_notifications WHERE transition = 'opened'",
+    ).first();
+    expect(opened).toEqual({ sent_at: expect.any(String), last_error: `given up after ${MAX_SEND_ATTEMPTS} attempts` });
+    expect(errors.join("\n")).toContain("alert notification given up");
   });
 
   it("a rule evaluation does not wait for a failing endpoint: transitions are recorded while it is down", async () => {
@@ -350,5 +369,5 @@ describe("the cron", () => {
       backfill_progress_ms: number;
     }>();
     expect(row?.backfill_progress_ms).toBe(start - 16 * MIN);
-  });
+  }, 60_000);
 });
