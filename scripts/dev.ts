@@ -12,13 +12,14 @@ import path from "node:path";
 import { signBody } from "../src/domain/signature.ts";
 import { GIG_EVENT_NAMES } from "../src/domain/webhook-schema.ts";
 import { basicAuthHeader } from "../src/local-argyle/app.ts";
+import { type AlertSink, startAlertSink } from "./lib/alert-sink.ts";
+import { configuredCron, cronIntervalMs } from "./lib/cron-schedule.ts";
 import { type DevConfig, devConfig } from "./lib/dev-config.ts";
 import { type LocalArgyleServer, startLocalArgyle } from "./lib/local-argyle-server.ts";
 import { formatLogLine } from "./lib/log-format.ts";
 import { ROOT, type Stack, startStack } from "./lib/stack.ts";
 
 const DATA_DIR = path.join(ROOT, ".wrangler", "mirror-dev");
-const CRON_INTERVAL_MS = 5 * 60_000;
 
 async function main(): Promise<void> {
   let config: DevConfig;
@@ -46,6 +47,17 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  let sink: AlertSink | null = null;
+  if (config.alertSinkPort !== null) {
+    try {
+      sink = await startAlertSink({ port: config.alertSinkPort });
+    } catch (error) {
+      await argyle?.close();
+      console.error(`Could not start the alert sink on port ${config.alertSinkPort}: ${(error as Error).message}`);
+      console.error("Set ALERT_SINK_PORT, or ALERT_WEBHOOK_URL to send alerts elsewhere.");
+      process.exit(1);
+    }
+  }
   let stack: Stack;
   try {
     stack = await startStack({
@@ -56,16 +68,20 @@ async function main(): Promise<void> {
       onLog: (level, message) => console.log(formatLogLine(level, message)),
     });
   } catch (error) {
-    await argyle?.close();
+    await Promise.allSettled([argyle?.close(), sink?.close()]);
     console.error(`Could not start the Workers: ${(error as Error).message}`);
     console.error(`Is port ${config.port} free? Set PORT to use another one.`);
     process.exit(1);
   }
   if (argyle) await subscribe(argyle, stack.url, config.receiverVars.ARGYLE_WEBHOOK_SECRET as string);
 
-  const cron = setInterval(() => {
-    stack.runCron().catch((error: unknown) => console.error(`cron failed: ${(error as Error).message}`));
-  }, CRON_INTERVAL_MS);
+  // miniflare does not fire cron triggers: fire the consumer's on its configured schedule.
+  const cron = setInterval(
+    () => {
+      stack.runCron().catch((error: unknown) => console.error(`cron failed: ${(error as Error).message}`));
+    },
+    cronIntervalMs(configuredCron(ROOT)),
+  );
 
   let stopping = false;
   const stop = async () => {
@@ -73,13 +89,13 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(cron);
     console.log("\nStopping…");
-    await Promise.allSettled([stack.dispose(), argyle?.close()]);
+    await Promise.allSettled([stack.dispose(), argyle?.close(), sink?.close()]);
     process.exit(0);
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
-  await printBanner(config, stack.url, argyle);
+  await printBanner(config, stack.url, argyle, sink);
 }
 
 /** An account of the local Argyle and two of its gigs, for the sample webhook. */
@@ -107,7 +123,12 @@ async function subscribe(argyle: LocalArgyleServer, receiverUrl: string, secret:
     throw new Error(`local Argyle refused the subscription: ${response.status} ${await response.text()}`);
 }
 
-async function printBanner(config: DevConfig, url: string, argyle: LocalArgyleServer | null): Promise<void> {
+async function printBanner(
+  config: DevConfig,
+  url: string,
+  argyle: LocalArgyleServer | null,
+  sink: AlertSink | null,
+): Promise<void> {
   const secret = config.receiverVars.ARGYLE_WEBHOOK_SECRET as string;
   const token = config.receiverVars.API_TOKEN as string;
   const lines = [
@@ -118,6 +139,7 @@ async function printBanner(config: DevConfig, url: string, argyle: LocalArgyleSe
     `  webhook secret  ${secret}`,
     `  API token       ${token}`,
     `  database        ${path.relative(ROOT, DATA_DIR)} (npm run dev -- --fresh starts empty)`,
+    `  alerts          ${sink ? `printed here (sink ${sink.url})` : "sent to ALERT_WEBHOOK_URL"}; cron ${configuredCron(ROOT)}`,
     "",
   ];
   const sample = argyle ? localSample(argyle) : null;

@@ -8,6 +8,7 @@
 export const DEV_DEFAULTS = {
   PORT: "8787",
   LOCAL_ARGYLE_PORT: "8788",
+  ALERT_SINK_PORT: "8789",
   ARGYLE_WEBHOOK_SECRET: "dev-webhook-secret",
   API_TOKEN: "dev-api-token",
   ARGYLE_API_KEY_ID: "local-key-id",
@@ -36,12 +37,24 @@ const CONSUMER_VARS = [
   "RETRY_MAX_SECONDS",
   "AUTH_RETRY_SECONDS",
   "EVENT_RETENTION_DAYS",
+  "ALERT_WEBHOOK_URL",
+  "ALERT_WEBHOOK_FORMAT",
+  "ALERT_WEBHOOK_SECRET",
+  "ALERT_CHECKS",
+  "ALERT_BACKLOG_MINUTES",
+  "ALERT_BACKFILL_STALL_MINUTES",
+  "ALERT_INVALID_WEBHOOKS",
+  "ALERT_SIGNATURE_FAILURES",
+  "ALERT_DRIFT_GIGS",
+  "ALERT_NO_WEBHOOK_HOURS",
 ] as const;
 
 export interface DevConfig {
   port: number;
   /** Null when ARGYLE_API_URL points elsewhere: then no local Argyle is started. */
   localArgylePort: number | null;
+  /** The terminal alert sink's port; null when ALERT_WEBHOOK_URL sends alerts elsewhere. */
+  alertSinkPort: number | null;
   fresh: boolean;
   resetOnly: boolean;
   receiverVars: Record<string, string>;
@@ -57,9 +70,13 @@ export function devConfig(argv: readonly string[], env: Record<string, string | 
   const localArgylePort = external
     ? null
     : port(env.LOCAL_ARGYLE_PORT ?? DEV_DEFAULTS.LOCAL_ARGYLE_PORT, "LOCAL_ARGYLE_PORT");
+  const alertSinkPort = env.ALERT_WEBHOOK_URL
+    ? null
+    : port(env.ALERT_SINK_PORT ?? DEV_DEFAULTS.ALERT_SINK_PORT, "ALERT_SINK_PORT");
   return {
     port: port(env.PORT ?? DEV_DEFAULTS.PORT, "PORT"),
     localArgylePort,
+    alertSinkPort,
     fresh: argv.includes("--fresh"),
     resetOnly: argv.includes("--reset-only"),
     receiverVars: {
@@ -71,6 +88,8 @@ export function devConfig(argv: readonly string[], env: Record<string, string | 
       ARGYLE_API_KEY_ID: DEV_DEFAULTS.ARGYLE_API_KEY_ID,
       ARGYLE_API_KEY_SECRET: DEV_DEFAULTS.ARGYLE_API_KEY_SECRET,
       ...(localArgylePort !== null ? { ARGYLE_API_URL: `http://127.0.0.1:${localArgylePort}/v2` } : {}),
+      // Alerts print in the terminal unless they are sent elsewhere.
+      ...(alertSinkPort !== null ? { ALERT_WEBHOOK_URL: `http://127.0.0.1:${alertSinkPort}/alerts` } : {}),
       ...pick(CONSUMER_VARS),
     },
   };

@@ -31,6 +31,26 @@ export interface ConsumerEnv {
   AUTH_RETRY_SECONDS?: string;
   /** Days to keep events and raw bodies. Default 30. */
   EVENT_RETENTION_DAYS?: string;
+  /** Secret: where alert notifications go (a Slack incoming-webhook URL, or any HTTPS endpoint). Unset: none sent. */
+  ALERT_WEBHOOK_URL?: string;
+  /** `slack` (default) or `json` (signed with ALERT_WEBHOOK_SECRET). */
+  ALERT_WEBHOOK_FORMAT?: string;
+  /** Secret: HMAC-SHA256 key of `json` notifications. */
+  ALERT_WEBHOOK_SECRET?: string;
+  /** Consecutive checks a condition must hold to open an alert, and be clear to resolve it. Default 3. */
+  ALERT_CHECKS?: string;
+  /** Age of the oldest unfinished work that opens the backlog alert, in minutes. Default 30. */
+  ALERT_BACKLOG_MINUTES?: string;
+  /** Minutes without backfill progress that open the stalled-backfill alert. Default 30. */
+  ALERT_BACKFILL_STALL_MINUTES?: string;
+  /** Invalid webhooks in the last hour that open the alert. Default 1. */
+  ALERT_INVALID_WEBHOOKS?: string;
+  /** Refused webhook signatures in 15 minutes that open the alert. Default 20. */
+  ALERT_SIGNATURE_FAILURES?: string;
+  /** Gigs out of step with Argyle per account above which the drift alert opens. Default 0. */
+  ALERT_DRIFT_GIGS?: string;
+  /** Hours without any webhook (while accounts exist) that open the alert; 0 = off (default). */
+  ALERT_NO_WEBHOOK_HOURS?: string;
   /** Secret: Argyle API key id (HTTP Basic username). */
   ARGYLE_API_KEY_ID?: string;
   /** Secret: Argyle API key secret (HTTP Basic password). */

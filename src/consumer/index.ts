@@ -2,6 +2,8 @@
  * The consumer Worker: the jobs queue, its dead-letter queue, and the maintenance cron. Wiring only.
  * @module
  */
+
+import { runAlerts } from "../domain/alerts/run.ts";
 import type { ConsumerEnv } from "./env.ts";
 import { handleDeadLetters } from "./handle-dead-letters.ts";
 import { handleJobs } from "./handle-jobs.ts";
@@ -17,5 +19,6 @@ export default {
   },
   async scheduled(controller, env) {
     await runMaintenance(env, controller.scheduledTime);
+    await runAlerts({ db: env.DB }, env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<ConsumerEnv, unknown>;

@@ -56,6 +56,7 @@ export function createLocalArgyle(options: LocalArgyleOptions = {}): LocalArgyle
   const credentials = { keyId: options.keyId ?? DEFAULT_KEY_ID, keySecret: options.keySecret ?? DEFAULT_KEY_SECRET };
   const deliveryDeps = {
     store,
+    faults,
     stats,
     deliver: options.deliver ?? ((request: Request) => fetch(request)),
     timeoutMs: options.deliveryTimeoutMs ?? 10_000,
@@ -67,7 +68,7 @@ export function createLocalArgyle(options: LocalArgyleOptions = {}): LocalArgyle
   api.route("/webhooks", webhookRoutes(store));
 
   const app = new Hono();
-  app.route("/_local", controlRoutes({ ...deliveryDeps, faults }));
+  app.route("/_local", controlRoutes(deliveryDeps));
   app.route("/v2", api);
   app.notFound((c) => detail(c, 404, NOT_FOUND));
   app.onError((error, c) => {

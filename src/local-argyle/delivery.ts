@@ -6,6 +6,7 @@
  */
 import { describeError } from "../domain/errors.ts";
 import { SIGNATURE_HEADER, signBody } from "../domain/signature.ts";
+import type { Faults } from "./faults.ts";
 import type { GigEventData, GigEventName, Webhook } from "./model.ts";
 import type { LocalArgyleStats } from "./stats.ts";
 import type { ArgyleStore } from "./store.ts";
@@ -26,6 +27,8 @@ export interface DeliveryResult {
 
 export interface DeliveryDeps {
   store: ArgyleStore;
+  /** The webhook faults (signature, data, paused) apply when given. */
+  faults?: Faults;
   stats: LocalArgyleStats;
   deliver: Deliver;
   timeoutMs: number;
@@ -47,10 +50,15 @@ async function deliverOne(
   event: GigEventName,
   data: GigEventData,
 ): Promise<DeliveryResult> {
-  const body = JSON.stringify({ event, name: webhook.name, data });
+  const faults = deps.faults?.settings;
+  const { account: _account, ...withoutAccount } = data as GigEventData & { account?: unknown };
+  const body = JSON.stringify({ event, name: webhook.name, data: faults?.webhookDataInvalid ? withoutAccount : data });
   const headers: Record<string, string> = { "content-type": "application/json" };
   // Argyle signs only for subscriptions that were given a secret.
-  if (webhook.secret) headers[SIGNATURE_HEADER] = await signBody(webhook.secret, body);
+  if (webhook.secret) {
+    const secret = faults?.webhookSignatureWrong ? `${webhook.secret}-wrong` : webhook.secret;
+    headers[SIGNATURE_HEADER] = await signBody(secret, body);
+  }
   const result: DeliveryResult = {
     webhook: webhook.id,
     name: webhook.name,
@@ -59,6 +67,10 @@ async function deliverOne(
     error: null,
   };
   if ("days_synced" in data) result.days_synced = data.days_synced;
+  if (faults?.webhooksPaused) {
+    result.error = "not sent: webhooksPaused fault";
+    return result;
+  }
   deps.store.webhooks.markSent(webhook.id, deps.store.now());
   try {
     const request = new Request(webhook.url, {

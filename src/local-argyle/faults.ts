@@ -43,6 +43,14 @@ export const FaultSettingsSchema = v.strictObject({
   onlyIds: v.optional(v.nullable(v.array(GigId)), null),
   /** Every /v2 request answers 401, as with a revoked key or the wrong environment. */
   authFailing: v.optional(v.boolean(), false),
+  /**
+   * Webhook faults, for the alert rules (README "Alerts"): deliveries signed with a wrong secret
+   * (the receiver refuses them with 401), deliveries whose data lacks its account (signed, so the
+   * receiver records them `invalid`), or no deliveries at all (a broken subscription).
+   */
+  webhookSignatureWrong: v.optional(v.boolean(), false),
+  webhookDataInvalid: v.optional(v.boolean(), false),
+  webhooksPaused: v.optional(v.boolean(), false),
   /** Restarts the fault draws from this seed, making a run's fault pattern reproducible. */
   seed: v.optional(v.union([v.number(), v.string()])),
 });

@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { accountsRoutes } from "./accounts-routes.ts";
+import { alertsRoutes } from "./alerts-routes.ts";
 import { requireApiToken } from "./api-auth.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
@@ -28,6 +29,7 @@ app.route("/v2/gigs", gigsRoutes);
 app.route("/api/events", eventsRoutes);
 app.route("/api/accounts", accountsRoutes);
 app.route("/api/failures", failuresRoutes);
+app.route("/api/alerts", alertsRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

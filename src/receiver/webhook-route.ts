@@ -7,6 +7,7 @@ import { ingestWebhook } from "../domain/ingest.ts";
 import { logInfo, logWarn } from "../domain/log.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
+import { noteSignatureFailure } from "./signature-failures.ts";
 import {
   requireSecret,
   requireSignature,
@@ -33,6 +34,7 @@ webhookRoute.post(
     try {
       await next();
     } finally {
+      noteSignatureFailure(c.res.status, c.env.DB, c.executionCtx);
       const d = c.get("delivery");
       // A signed delivery we could not use needs a person (fix, then replay): make it stand out.
       const log = d.status === "invalid" ? logWarn : logInfo;

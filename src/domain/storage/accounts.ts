@@ -162,7 +162,11 @@ export async function stalledBackfills(
   return results;
 }
 
-/** Pushes a revived pass's progress time forward so the next cron run does not revive it again. */
+/**
+ * Notes that the cron sent a revived pass's message now (it is due now), so the next cron runs do
+ * not revive it again for STALL_MS. `backfill_progress_ms` stays the last real checkpoint, which
+ * the stalled-backfill alert reads: a pass the cron keeps reviving in vain is still stalled.
+ */
 export function nudgeBackfillStatement(
   db: D1Database,
   account: string,
@@ -170,6 +174,6 @@ export function nudgeBackfillStatement(
   nowMs: number,
 ): D1PreparedStatement {
   return db
-    .prepare("UPDATE accounts SET backfill_progress_ms = ?3 WHERE id = ?1 AND backfill_pass = ?2")
+    .prepare("UPDATE accounts SET backfill_retry_ms = ?3 WHERE id = ?1 AND backfill_pass = ?2")
     .bind(account, pass, nowMs);
 }

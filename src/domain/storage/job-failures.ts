@@ -4,7 +4,7 @@
  * @module
  */
 
-/** Records (or updates) why a job's latest attempt failed. */
+/** Records (or updates) why a job's latest attempt failed; `first_failed_ms` keeps the first failure (the alerts' backlog age). */
 export function recordAttemptStatement(
   db: D1Database,
   jobId: string,
@@ -14,11 +14,12 @@ export function recordAttemptStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO job_attempts (job_id, attempts, reason, last_error, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+      `INSERT INTO job_attempts (job_id, attempts, reason, last_error, updated_at, first_failed_ms)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6)
        ON CONFLICT (job_id) DO UPDATE SET attempts = MAX(job_attempts.attempts, excluded.attempts),
          reason = excluded.reason, last_error = excluded.last_error, updated_at = excluded.updated_at`,
     )
-    .bind(jobId, attempts, reason, error, new Date().toISOString());
+    .bind(jobId, attempts, reason, error, new Date().toISOString(), Date.now());
 }
 
 /** Forgets a job's attempt log once the job succeeded. */

@@ -4,7 +4,13 @@ import { DEV_DEFAULTS, devConfig } from "../../../scripts/lib/dev-config.ts";
 describe("npm run dev configuration", () => {
   it("runs everything locally on embedded defaults", () => {
     const config = devConfig([], {});
-    expect(config).toMatchObject({ port: 8787, localArgylePort: 8788, fresh: false, resetOnly: false });
+    expect(config).toMatchObject({
+      port: 8787,
+      localArgylePort: 8788,
+      alertSinkPort: 8789,
+      fresh: false,
+      resetOnly: false,
+    });
     expect(config.receiverVars).toEqual({
       ARGYLE_WEBHOOK_SECRET: DEV_DEFAULTS.ARGYLE_WEBHOOK_SECRET,
       API_TOKEN: DEV_DEFAULTS.API_TOKEN,
@@ -13,7 +19,14 @@ describe("npm run dev configuration", () => {
       ARGYLE_API_KEY_ID: "local-key-id",
       ARGYLE_API_KEY_SECRET: "local-key-secret",
       ARGYLE_API_URL: "http://127.0.0.1:8788/v2",
+      ALERT_WEBHOOK_URL: "http://127.0.0.1:8789/alerts",
     });
+  });
+
+  it("sends alerts to ALERT_WEBHOOK_URL instead of the terminal sink when it is set", () => {
+    const config = devConfig([], { ALERT_WEBHOOK_URL: "https://hooks.example/x", ALERT_CHECKS: "1" });
+    expect(config.alertSinkPort).toBeNull();
+    expect(config.consumerVars).toMatchObject({ ALERT_WEBHOOK_URL: "https://hooks.example/x", ALERT_CHECKS: "1" });
   });
 
   it("takes overrides from the environment, as in the README's example", () => {
@@ -26,6 +39,7 @@ describe("npm run dev configuration", () => {
       ARGYLE_API_KEY_SECRET: "secret",
       MAX_SUBREQUESTS: "1000",
       ARGYLE_MAX_CONCURRENCY: "4",
+      ALERT_WEBHOOK_URL: "https://hooks.example/x",
       UNRELATED: "x",
     });
     expect(config.port).toBe(8800);
@@ -38,6 +52,7 @@ describe("npm run dev configuration", () => {
       ARGYLE_API_KEY_SECRET: "secret",
       MAX_SUBREQUESTS: "1000",
       ARGYLE_MAX_CONCURRENCY: "4",
+      ALERT_WEBHOOK_URL: "https://hooks.example/x",
     });
   });
 

@@ -197,6 +197,44 @@ describe("mutate → signed webhook deliveries", () => {
     expect(days).toEqual({ "/7": 7, "/default": 30 });
     expect(result.deliveries.map((d) => d.days_synced).sort()).toEqual([30, 7]);
   });
+  it("webhook faults, for the alert rules: a wrong signature, data without its account, or nothing sent", async () => {
+    const { received, deliver } = capturing();
+    const argyle = localArgyle({ deliver });
+    await subscribe(argyle, { name: "s", url: "https://r.test/s", events: ["gigs.updated"], secret: "k" });
+
+    argyle.faults.update({ webhookSignatureWrong: true });
+    await argyle.mutate({ action: "update", count: 1 });
+    const wrong = received.at(-1);
+    expect(
+      await verifySignature(
+        ["k"],
+        wrong?.body as Uint8Array<ArrayBuffer>,
+        wrong?.request.headers.get("x-argyle-signature") ?? "",
+      ),
+    ).toBe(false);
+
+    argyle.faults.update({ webhookSignatureWrong: false, webhookDataInvalid: true });
+    await argyle.mutate({ action: "update", count: 1 });
+    const invalid = received.at(-1);
+    expect(
+      await verifySignature(
+        ["k"],
+        invalid?.body as Uint8Array<ArrayBuffer>,
+        invalid?.request.headers.get("x-argyle-signature") ?? "",
+      ),
+    ).toBe(true);
+    const data = JSON.parse(new TextDecoder().decode(invalid?.body)).data;
+    expect(data.account).toBeUndefined();
+    expect(asReceived("gigs.updated", data).kind).toBe("invalid");
+
+    argyle.faults.update({ webhookDataInvalid: false, webhooksPaused: true });
+    const count = received.length;
+    const paused = await argyle.mutate({ action: "update", count: 1 });
+    expect(received).toHaveLength(count);
+    expect(paused.deliveries).toEqual([
+      expect.objectContaining({ status: null, error: "not sent: webhooksPaused fault" }),
+    ]);
+  });
 });
 
 describe("control API", () => {

@@ -158,6 +158,8 @@ describe("fetch_gigs", () => {
     });
     expect(result.retryMessages).toHaveLength(1);
     expect(m.fetches).toBe(0);
+    // Recorded as an auth attempt, which the auth_refused alert reads.
+    expect(await env.DB.prepare("SELECT reason FROM job_attempts").first()).toEqual({ reason: "auth" });
   });
 
   it("dead-letters only the gigs that fail permanently and acks the rest", async () => {

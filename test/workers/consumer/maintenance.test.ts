@@ -78,7 +78,7 @@ describe("maintenance cron", () => {
     const sent = captureSends();
     await runCron();
     expect(sent).toEqual([expect.objectContaining({ kind: "backfill", account, pass: "evt-9:0", cursor })]);
-    // Not revived again on the next run: its progress time moved forward.
+    // Not revived again on the next run: the cron noted its message as sent (due) now.
     sent.length = 0;
     await runCron(NOW + 5 * MIN);
     expect(sent).toEqual([]);

@@ -4,6 +4,7 @@
  */
 import type { Scenario } from "../scenario.ts";
 import { ARGYLE_404_STORM_SCENARIO } from "./argyle-404-storm.ts";
+import { ALERT_SCENARIOS } from "./alerts.ts";
 import { ARGYLE_SCENARIOS } from "./argyle-faults.ts";
 import { CONSUMER_SCENARIOS } from "./consumer-faults.ts";
 import { FUZZ_SCENARIO } from "./fuzz.ts";
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...CONSUMER_SCENARIOS,
   ...ARGYLE_SCENARIOS,
   ARGYLE_404_STORM_SCENARIO,
+  ...ALERT_SCENARIOS,
   HISTORY_SCENARIO,
   FUZZ_SCENARIO,
   LOAD_SCENARIO,
