@@ -9,7 +9,8 @@
 import { describeError } from "../domain/errors.ts";
 import { timeOrderedIdFloor } from "../domain/ids.ts";
 import { sendJobs } from "../domain/ingest.ts";
-import { JOB_VERSION, type Job, planJobs } from "../domain/jobs.ts";
+import { JOB_VERSION, type Job } from "../domain/jobs.ts";
+import { planWebhookJobs } from "../domain/lifecycle/plan.ts";
 import { logError, logInfo } from "../domain/log.ts";
 import { nudgeBackfillStatement, stalledBackfills } from "../domain/storage/accounts.ts";
 import { listUnenqueuedEvents, markEnqueuedStatement } from "../domain/storage/events.ts";
@@ -65,8 +66,7 @@ async function requeueUnenqueuedEvents(env: ConsumerEnv, nowMs: number): Promise
   for (const row of rows) {
     const parsed = parseWebhook(row.body);
     // Same event id and arrival time as the original attempt, so the jobs are the same jobs.
-    const planned =
-      parsed.kind === "gig" ? planJobs(parsed.envelope, { eventId: row.id, receivedAt: row.received_at }) : [];
+    const planned = planWebhookJobs(parsed, { eventId: row.id, receivedAt: row.received_at });
     // Stay within the cron's subrequest budget: the rest waits for the next run.
     if (swept.length > 0 && jobs.length + planned.length > SWEEP_MAX_JOBS) break;
     jobs.push(...planned);
