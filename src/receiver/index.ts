@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { accountsRoutes } from "./accounts-routes.ts";
 import { requireApiToken } from "./api-auth.ts";
+import { deletionRoutes } from "./deletion-routes.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
 import { eventsRoutes } from "./events-routes.ts";
@@ -19,12 +20,13 @@ app.route("/webhooks/argyle", webhookRoute);
 app.route("/health", healthRoute);
 
 // Registered before the routes they guard: Hono runs handlers in registration order.
-app.use("/v2/*", requireApiToken("argyle"));
-app.use("/api/*", requireApiToken("ops"));
+app.use("/v2/*", requireApiToken("argyle", "read"));
+app.use("/api/*", requireApiToken("ops", "admin"));
 app.route("/v2/gigs", gigsRoutes);
 app.route("/api/events", eventsRoutes);
 app.route("/api/accounts", accountsRoutes);
 app.route("/api/failures", failuresRoutes);
+app.route("/api", deletionRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -25,13 +25,14 @@ function metered(): Meter {
 }
 
 const encoder = new TextEncoder();
+const bytes = (text: string) => encoder.encode(text) as Uint8Array<ArrayBuffer>;
 
 function removedBody(account: string, user: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(JSON.stringify({ event: "accounts.removed", name: "sub", data: { account, user } }));
+  return bytes(JSON.stringify({ event: "accounts.removed", name: "sub", data: { account, user } }));
 }
 
 function syncedBody(account: string, user: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(
+  return bytes(
     JSON.stringify({
       event: "gigs.fully_synced",
       name: "sub",
