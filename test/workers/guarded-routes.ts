@@ -25,6 +25,8 @@ export const READ_API_ROUTES = [
   "GET /api/accounts/:id",
   "GET /api/failures",
   "POST /api/failures/:id/retry",
+  "DELETE /api/accounts/:id",
+  "DELETE /api/users/:id",
 ];
 
 export const SAMPLE_ID = "0190c0de-0000-7000-8000-00000000abcd";
