@@ -91,6 +91,9 @@ CREATE TABLE accounts (
 CREATE INDEX accounts_by_backfill ON accounts (backfill_status, backfill_progress_ms);
 CREATE INDEX accounts_by_reconciled ON accounts (last_reconciled_ms);
 CREATE INDEX accounts_by_user ON accounts (user);
+CREATE INDEX accounts_by_webhook ON accounts (last_webhook_at);
+-- GIG_RETENTION_DAYS deletes tombstones by start too (a tombstone keeps the last object fetched).
+CREATE INDEX gigs_removed_by_start ON gigs (start_ms) WHERE removed_at IS NOT NULL;
 
 -- Attempts of jobs that failed at least once: what the dead-letter consumer reports.
 CREATE TABLE job_attempts (

@@ -45,6 +45,9 @@ ALTER TABLE accounts ADD COLUMN reconcile_queued_ms INTEGER;
 ALTER TABLE accounts ADD COLUMN drift_found INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX accounts_by_reconciled ON accounts (last_reconciled_ms);
 CREATE INDEX accounts_by_user ON accounts (user);
+CREATE INDEX accounts_by_webhook ON accounts (last_webhook_at);
+-- GIG_RETENTION_DAYS deletes tombstones by start too (a tombstone keeps the last object fetched).
+CREATE INDEX gigs_removed_by_start ON gigs (start_ms) WHERE removed_at IS NOT NULL;
 
 -- A reconciliation pass (job ids 'reconcile:…') counts every gig it adds, changes or tombstones.
 -- Triggers, so the backfill path stays the one path that repairs; a webhook's fetch landing while

@@ -7,7 +7,7 @@ import type { ArgyleError } from "../domain/argyle-client.ts";
 import { authRetryDelaySeconds, backoffSeconds, rateLimitDelaySeconds } from "../domain/backoff.ts";
 import { describeError } from "../domain/errors.ts";
 import type { Job } from "../domain/jobs.ts";
-import { purgedSql } from "../domain/lifecycle/purged.ts";
+import { liftRetentionStatement, purgedSql } from "../domain/lifecycle/purged.ts";
 import { backfillRetryStatement, touchAccountStatement } from "../domain/storage/accounts.ts";
 import { clearAttemptsStatement, recordAttemptStatement } from "../domain/storage/job-failures.ts";
 import type { FailureReason, JobContext, JobStats, Outcome } from "./job-context.ts";
@@ -102,7 +102,8 @@ export async function commit(
   const purgedCheck = ctx.db.prepare(`SELECT ${purgedSql("?1")} AS purged`).bind(job.account);
   let results: D1Result<{ purged?: number }>[];
   try {
-    results = await ctx.db.batch<{ purged?: number }>([...statements, ...bookkeeping, purgedCheck]);
+    const lift = liftRetentionStatement(ctx.db, job.account, job.origin === "webhook" ? job.received_at : null);
+    results = await ctx.db.batch<{ purged?: number }>([lift, ...statements, ...bookkeeping, purgedCheck]);
   } catch (error) {
     return d1Retry(error, ctx, outcome.stats);
   }

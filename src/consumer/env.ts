@@ -29,6 +29,10 @@ export interface ConsumerEnv {
   AUTH_RETRY_SECONDS?: string;
   /** Days to keep events and raw bodies. Default 30. */
   EVENT_RETENTION_DAYS?: string;
+  /** Days to keep gigs (by start) and accounts (by last webhook); unset = forever. */
+  GIG_RETENTION_DAYS?: string;
+  /** Every account with gigs is listed again in full at least this often, in days. Default 7. */
+  RECONCILE_DAYS?: string;
   /** Secret: Argyle API key id (HTTP Basic username). */
   ARGYLE_API_KEY_ID?: string;
   /** Secret: Argyle API key secret (HTTP Basic password). */

@@ -7,6 +7,8 @@
 import { ArgyleError, type GigPage, listGigs, listGigsPage } from "../domain/argyle-client.ts";
 import { describeError } from "../domain/errors.ts";
 import type { BackfillJob, Job, ListWindowJob } from "../domain/jobs.ts";
+import { finishPassStatement } from "../domain/lifecycle/reconcile.ts";
+import { withinRetention } from "../domain/lifecycle/retention.ts";
 import {
   type BackfillState,
   checkpointBackfillStatement,
@@ -16,7 +18,14 @@ import {
 import { reconcileStatement, upsertGigStatements } from "../domain/storage/gigs.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
 import { invalidGigStatements } from "./invalid-gigs.ts";
-import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
+import {
+  continuationId,
+  emptyStats,
+  type JobContext,
+  type JobStats,
+  type Outcome,
+  retentionFloorMs,
+} from "./job-context.ts";
 
 /** Each page costs one request and one write. */
 const PAGE_COST = 2;
@@ -91,7 +100,12 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
     pageWrites: (page) => {
       const writes = [checkpointBackfillStatement(ctx.db, job.account, pass, page, ctx.now())];
       // The last page completes a full listing: whatever it did not see is gone at Argyle.
-      if (page.next === null) writes.push(reconcileStatement(ctx.db, job.account, pass, startedMs));
+      if (page.next === null) {
+        writes.push(
+          reconcileStatement(ctx.db, job.account, pass, startedMs),
+          finishPassStatement(ctx.db, job.account, pass, ctx.now()),
+        );
+      }
       return writes;
     },
   });
@@ -202,7 +216,10 @@ async function walk<J extends ListWindowJob | BackfillJob>(
     const writes = [
       ...upsertGigStatements(
         ctx.db,
-        gigs.map((g) => ({ ...g, syncedMs: result.syncedMs })),
+        withinRetention(
+          gigs.map((g) => ({ ...g, syncedMs: result.syncedMs })),
+          retentionFloorMs(ctx),
+        ),
         job.user,
       ),
       ...invalidGigStatements(ctx.db, job, invalid, ctx.now()),

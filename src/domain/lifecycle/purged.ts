@@ -29,13 +29,25 @@ export async function accountIsPurged(
   webhookReceivedAt: string | null,
 ): Promise<boolean> {
   const [, found] = await db.batch<{ found: number }>([
-    db
-      .prepare(
-        `DELETE FROM purged_accounts WHERE account = ?1 AND ?2 IS NOT NULL AND reason = 'retention'
-           AND completed_at IS NOT NULL AND completed_at < ?2`,
-      )
-      .bind(account, webhookReceivedAt),
+    liftRetentionStatement(db, account, webhookReceivedAt),
     db.prepare("SELECT 1 AS found FROM purged_accounts WHERE account = ?1").bind(account),
   ]);
   return (found?.results.length ?? 0) > 0;
+}
+
+/**
+ * Lifts a finished retention purge's marker for a webhook that arrived after it (no-op
+ * otherwise). Runs first in a job's write batch, so the writes after it see the account alive.
+ */
+export function liftRetentionStatement(
+  db: D1Database,
+  account: string,
+  webhookReceivedAt: string | null,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `DELETE FROM purged_accounts WHERE account = ?1 AND ?2 IS NOT NULL AND reason = 'retention'
+         AND completed_at IS NOT NULL AND completed_at < ?2`,
+    )
+    .bind(account, webhookReceivedAt);
 }
