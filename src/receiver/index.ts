@@ -10,6 +10,7 @@ import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
 import { eventsRoutes } from "./events-routes.ts";
 import { failuresRoutes } from "./failures-routes.ts";
+import { freshnessHeaders } from "./freshness-headers.ts";
 import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
 import { webhookRoute } from "./webhook-route.ts";
@@ -22,6 +23,8 @@ app.route("/health", healthRoute);
 // Registered before the routes they guard: Hono runs handlers in registration order.
 app.use("/v2/*", requireApiToken("argyle", "read"));
 app.use("/api/*", requireApiToken("ops", "admin"));
+// "/v2/gigs/*" matches "/v2/gigs" itself too.
+app.use("/v2/gigs/*", freshnessHeaders);
 app.route("/v2/gigs", gigsRoutes);
 app.route("/api/events", eventsRoutes);
 app.route("/api/accounts", accountsRoutes);
