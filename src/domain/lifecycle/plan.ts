@@ -6,9 +6,12 @@
  */
 import * as v from "valibot";
 import { JOB_VERSION, type Job, type JobOrigin, type PurgeAccountJob, planJobs } from "../jobs.ts";
-import { ArgyleIdSchema, type ParsedWebhook } from "../webhook-schema.ts";
+import { ArgyleIdSchema, GIG_EVENT_NAMES, type ParsedWebhook } from "../webhook-schema.ts";
 
 export const ACCOUNT_REMOVED = "accounts.removed";
+
+/** Every event the mirror acts on: what a subscription should name. */
+export const MIRRORED_EVENTS = [...GIG_EVENT_NAMES, ACCOUNT_REMOVED] as const;
 
 /** `accounts.removed`'s data, `{account, user}` (Argyle's documented payload). */
 const AccountRemovedSchema = v.looseObject({ account: ArgyleIdSchema, user: v.nullish(ArgyleIdSchema, null) });
