@@ -3,6 +3,7 @@
  * @module
  */
 import type { Scenario } from "../scenario.ts";
+import { ACCOUNT_REMOVAL_SCENARIO } from "./account-removal.ts";
 import { ARGYLE_SCENARIOS } from "./argyle-faults.ts";
 import { CONSUMER_SCENARIOS } from "./consumer-faults.ts";
 import { FUZZ_SCENARIO } from "./fuzz.ts";
@@ -14,6 +15,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...INGEST_SCENARIOS,
   ...CONSUMER_SCENARIOS,
   ...ARGYLE_SCENARIOS,
+  ACCOUNT_REMOVAL_SCENARIO,
   HISTORY_SCENARIO,
   FUZZ_SCENARIO,
   LOAD_SCENARIO,
