@@ -37,6 +37,25 @@ const v2Routes = guarded.filter((r) => r.path.startsWith("/v2/"));
 beforeEach(clearTables);
 afterEach(() => vi.restoreAllMocks());
 
+describe("accounts.removed webhook", () => {
+  it("is accepted and queues the account's purge; without a usable account it is only recorded", async () => {
+    const sendBatch = vi.spyOn(env.JOBS, "sendBatch");
+    const body = JSON.stringify({ event: "accounts.removed", name: "s", data: { account: ACCOUNT, user: USER } });
+    const res = await postWebhook(body);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: "accepted" });
+    const queued = [...(sendBatch.mock.calls[0]?.[0] ?? [])].map((m) => m.body);
+    expect(queued).toEqual([
+      expect.objectContaining({ kind: "purge_account", account: ACCOUNT, user: USER, reason: "webhook" }),
+    ]);
+
+    sendBatch.mockClear();
+    const bad = await postWebhook(JSON.stringify({ event: "accounts.removed", name: "s", data: { account: "x" } }));
+    expect(await bad.json()).toMatchObject({ status: "recorded" });
+    expect(sendBatch).not.toHaveBeenCalled();
+  });
+});
+
 describe("least-privilege tokens", () => {
   it("enumerates both kinds of route", () => {
     expect(apiRoutes.length).toBeGreaterThan(8);
