@@ -9,8 +9,8 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import { MIRRORED_EVENTS } from "../src/domain/lifecycle/plan.ts";
 import { signBody } from "../src/domain/signature.ts";
-import { GIG_EVENT_NAMES } from "../src/domain/webhook-schema.ts";
 import { basicAuthHeader } from "../src/local-argyle/app.ts";
 import { type AlertSink, startAlertSink } from "./lib/alert-sink.ts";
 import { configuredCron, cronIntervalMs } from "./lib/cron-schedule.ts";
@@ -117,7 +117,7 @@ async function subscribe(argyle: LocalArgyleServer, receiverUrl: string, secret:
       authorization: basicAuthHeader(argyle.credentials),
       "content-type": "application/json",
     },
-    body: JSON.stringify({ name: "local-dev", url: `${receiverUrl}/webhooks/argyle`, secret, events: GIG_EVENT_NAMES }),
+    body: JSON.stringify({ name: "local-dev", url: `${receiverUrl}/webhooks/argyle`, secret, events: MIRRORED_EVENTS }),
   });
   if (!response.ok)
     throw new Error(`local Argyle refused the subscription: ${response.status} ${await response.text()}`);

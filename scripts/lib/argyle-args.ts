@@ -7,13 +7,17 @@ import { parseArgs } from "node:util";
 import { isArgyleId } from "../../src/domain/ids.ts";
 import { argsError, UsageError } from "./cli-errors.ts";
 
-/** What `create` subscribes to by default: every gig event. */
-export const GIG_EVENTS = [
+/**
+ * What `create` subscribes to by default: every gig event, and `accounts.removed`, which makes
+ * the mirror purge the account (Argyle sends no gig removals then).
+ */
+export const DEFAULT_EVENTS = [
   "gigs.added",
   "gigs.updated",
   "gigs.removed",
   "gigs.partially_synced",
   "gigs.fully_synced",
+  "accounts.removed",
 ] as const;
 
 export const DEFAULT_SUBSCRIPTION_NAME = "argyle-gig-mirror";
@@ -37,7 +41,7 @@ Manages Argyle webhook subscriptions (POST, GET and DELETE /v2/webhooks).
 
   webhooks create --url URL [--name N] [--secret S] [--days-synced N] [--events a,b|*]
       Subscribes URL (the receiver's /webhooks/argyle) to the events, by default the five
-      gig events. --days-synced N sets how many days gigs.partially_synced waits for; Argyle
+      gig events and accounts.removed. --days-synced N sets how many days gigs.partially_synced waits for; Argyle
       takes that setting only on a subscription of its own, so this creates two. Without
       --secret a strong one is generated and printed once. --name defaults to ${DEFAULT_SUBSCRIPTION_NAME}.
   webhooks list
@@ -97,7 +101,7 @@ function parseCreate(args: string[]): CreateCommand {
   const name = values.name ?? DEFAULT_SUBSCRIPTION_NAME;
   if (name.trim() === "") throw new UsageError("--name may not be blank");
   if (values.secret !== undefined && values.secret.trim() === "") throw new UsageError("--secret may not be blank");
-  const events = values.events === undefined ? [...GIG_EVENTS] : eventList(values.events);
+  const events = values.events === undefined ? [...DEFAULT_EVENTS] : eventList(values.events);
   const daysSynced = values["days-synced"] === undefined ? null : days(values["days-synced"]);
   if (daysSynced !== null && events.includes("*")) {
     throw new UsageError('--days-synced cannot be used with --events "*": Argyle takes no config for "*"');

@@ -3,7 +3,8 @@
  * - gigs.updated: every listed gig answers 200 (fetched and stored);
  * - gigs.removed: every listed gig answers 404 (tombstoned);
  * - gigs.added: the account's `gigs_stored` reaches the window's gig count and stops changing;
- * - gigs.*_synced: the account's backfill pass started by this webhook is `done`.
+ * - gigs.*_synced: the account's backfill pass started by this webhook is `done`;
+ * - accounts.removed: the account reads as deleted (404), i.e. its purge has begun.
  * @module
  */
 import { type AccountSnapshot, accountSnapshot, gigStatus, type ReadApi } from "./read-api.ts";
@@ -15,7 +16,8 @@ export type WaitGoal =
   | { kind: "stored"; ids: string[] }
   | { kind: "removed"; ids: string[] }
   | { kind: "count"; account: string; atLeast: number }
-  | { kind: "backfill"; account: string };
+  | { kind: "backfill"; account: string }
+  | { kind: "deleted"; account: string };
 
 /** What "caught up" means for `event` about `target`. */
 export function waitGoal(event: SendEvent, target: SendTarget): WaitGoal {
@@ -30,6 +32,8 @@ export function waitGoal(event: SendEvent, target: SendTarget): WaitGoal {
     case "gigs.partially_synced":
     case "gigs.fully_synced":
       return { kind: "backfill", account: target.account };
+    case "accounts.removed":
+      return { kind: "deleted", account: target.account };
     case "accounts.connected":
       return { kind: "none", reason: "not a gig event: the receiver only records it" };
   }
@@ -90,6 +94,8 @@ function checker(goal: Exclude<WaitGoal, { kind: "none" }>, options: WaitOptions
       return countChecker(options, goal.account, goal.atLeast, now);
     case "backfill":
       return backfillChecker(options, goal.account);
+    case "deleted":
+      return deletedChecker(options, goal.account);
   }
 }
 
@@ -165,6 +171,19 @@ function backfillChecker(options: WaitOptions, account: string) {
       progress: `backfill ${status ?? "not started"}: ${stored} gigs stored`,
       missing: `backfill_status is ${status ?? "not set"}${describeAnswer(answer)}`,
       ...(status === "failed" && sawRunning ? { failed: "the backfill failed (see GET /api/failures)" } : {}),
+    };
+  };
+}
+
+/** Polls the account until it reads as deleted: the purge marks it before deleting anything. */
+function deletedChecker(options: WaitOptions, account: string) {
+  return async (): Promise<Check> => {
+    const answer = await accountSnapshot(options.api, account);
+    const stored = answer.status === 200 ? (answer.value?.gigsStored ?? 0) : 0;
+    return {
+      done: answer.status === 404,
+      progress: answer.status === 404 ? "account deleted" : `account still readable: ${stored} gigs stored`,
+      missing: `the account still reads as stored${describeAnswer(answer)}`,
     };
   };
 }

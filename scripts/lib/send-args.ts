@@ -9,13 +9,17 @@ import { type Env, envValue, localArgyleOrigin, localReceiverUrl } from "./cli-e
 import { argsError, UsageError } from "./cli-errors.ts";
 import { DEV_DEFAULTS } from "./dev-config.ts";
 
-/** The five gig events, and one other event to show how the receiver files non-gig events. */
+/**
+ * The five gig events, `accounts.removed` (the mirror purges the account), and one other event to
+ * show how the receiver files events it only records.
+ */
 export const SEND_EVENTS = [
   "gigs.added",
   "gigs.updated",
   "gigs.removed",
   "gigs.partially_synced",
   "gigs.fully_synced",
+  "accounts.removed",
   "accounts.connected",
 ] as const;
 

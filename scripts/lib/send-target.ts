@@ -105,6 +105,7 @@ export async function resolveTarget(plan: SendPlan, source: LocalArgyleSource): 
       return { ...base, availability: partial, gigs, count: gigs.length, daysSynced: DEFAULT_DAYS_SYNCED };
     }
     case "gigs.fully_synced":
+    case "accounts.removed":
     case "accounts.connected":
       return { ...base, gigs: [], count: 0 };
   }

@@ -19,7 +19,7 @@ export interface Envelope {
 /** The payload Argyle would send for `event` about `target`. */
 export function buildPayload(event: SendEvent, target: SendTarget, name: string = SUBSCRIPTION_NAME): Envelope {
   const { account, user } = target;
-  if (event === "accounts.connected") return { event, name, data: { account, user } };
+  if (event === "accounts.connected" || event === "accounts.removed") return { event, name, data: { account, user } };
   const common = { account, user, ...target.availability };
   const [from, to] = startWindow(target.gigs);
   const ids = target.gigs.map((g) => g.id);

@@ -7,6 +7,7 @@ import type { ArgyleError } from "../domain/argyle-client.ts";
 import { authRetryDelaySeconds, backoffSeconds, rateLimitDelaySeconds } from "../domain/backoff.ts";
 import { describeError } from "../domain/errors.ts";
 import type { Job } from "../domain/jobs.ts";
+import { liftRetentionStatement, purgedSql } from "../domain/lifecycle/purged.ts";
 import { backfillRetryStatement, touchAccountStatement } from "../domain/storage/accounts.ts";
 import { clearAttemptsStatement, recordAttemptStatement } from "../domain/storage/job-failures.ts";
 import type { FailureReason, JobContext, JobStats, Outcome } from "./job-context.ts";
@@ -100,11 +101,22 @@ export async function commit(
     }
     if (ctx.attempts > 1) bookkeeping.push(clearAttemptsStatement(ctx.db, job.job_id));
   }
-  let results: D1Result[];
+  // Last, in the same transaction: whether the account is purged, in which case every write above
+  // was a no-op (they check the marker), and the log line must say the job stored nothing.
+  const purgedCheck = ctx.db.prepare(`SELECT ${purgedSql("?1")} AS purged`).bind(job.account);
+  let results: D1Result<{ purged?: number }>[];
   try {
-    results = await ctx.db.batch([...statements, ...bookkeeping]);
+    const lift = liftRetentionStatement(ctx.db, job.account, job.origin === "webhook" ? job.received_at : null);
+    results = await ctx.db.batch<{ purged?: number }>([lift, ...statements, ...bookkeeping, purgedCheck]);
   } catch (error) {
     return d1Retry(error, ctx, outcome.stats);
   }
-  return settle ? settle(results.slice(0, statements.length)) : outcome;
+  if (results.at(-1)?.results[0]?.purged) {
+    return {
+      type: "ack",
+      note: "account purged: stored nothing",
+      stats: { ...outcome.stats, stored: 0, removed: 0 },
+    };
+  }
+  return settle ? settle(results.slice(1, 1 + statements.length)) : outcome;
 }

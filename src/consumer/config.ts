@@ -25,6 +25,10 @@ export interface ConsumerConfig {
   maxPagesPerInvocation: number;
   backoff: BackoffOptions;
   retentionDays: number;
+  /** Days a gig (by start) and an account (by last webhook) are kept; null = forever. */
+  gigRetentionDays: number | null;
+  /** Every account with gigs is listed again in full at least this often. */
+  reconcileDays: number;
 }
 
 /**
@@ -71,6 +75,8 @@ export function readConfig(env: ConsumerEnv): ConsumerConfig {
       authSeconds: integer(env, "AUTH_RETRY_SECONDS", 600, 60, 43_200),
     },
     retentionDays: integer(env, "EVENT_RETENTION_DAYS", 30, 1, 3650),
+    gigRetentionDays: env.GIG_RETENTION_DAYS?.trim() ? integer(env, "GIG_RETENTION_DAYS", 0, 1, 36_500) : null,
+    reconcileDays: integer(env, "RECONCILE_DAYS", 7, 1, 365),
   };
 }
 
@@ -83,7 +89,9 @@ type NumericVar =
   | "RETRY_BASE_SECONDS"
   | "RETRY_MAX_SECONDS"
   | "AUTH_RETRY_SECONDS"
-  | "EVENT_RETENTION_DAYS";
+  | "EVENT_RETENTION_DAYS"
+  | "GIG_RETENTION_DAYS"
+  | "RECONCILE_DAYS";
 
 function integer(env: ConsumerEnv, name: NumericVar, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();

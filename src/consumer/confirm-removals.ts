@@ -9,6 +9,7 @@
  * @module
  */
 import { type BackfillJob, IDS_PER_JOB } from "../domain/jobs.ts";
+import { finishPassStatement } from "../domain/lifecycle/reconcile.ts";
 import { tombstoneStatements, upsertGigStatements } from "../domain/storage/gigs.ts";
 import { unseenGigIds } from "../domain/storage/reconcile.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
@@ -43,7 +44,15 @@ export async function confirmUnseenGigs(
   } catch (error) {
     return d1Retry(error, ctx, stats);
   }
-  if (ids.length === 0) return { type: "ack", note: "pass reconciled", stats };
+  if (ids.length === 0) {
+    // Nothing (left) to confirm: the pass has confirmed the whole account (stamps last_reconciled).
+    try {
+      await finishPassStatement(ctx.db, job.account, job.pass, ctx.now()).run();
+    } catch (error) {
+      return d1Retry(error, ctx, stats);
+    }
+    return { type: "ack", note: "pass reconciled", stats };
+  }
 
   const result = await fetchAll(ids, ctx, stats);
   const statements = [
@@ -58,6 +67,11 @@ export async function confirmUnseenGigs(
   // are dead-lettered as a fetch, so an operator sees them and the walk moves past them).
   const permanent = result.failures.filter((f) => f.error.kind === "permanent");
   const last = ids.at(-1) as string;
+  // The last batch, settled without a failure, completes the pass: stamped in the same write, after
+  // its tombstones (the drift triggers count those first).
+  if (!retry && permanent.length === 0 && ids.length < limit) {
+    statements.push(finishPassStatement(ctx.db, job.account, job.pass, ctx.now()));
+  }
   const outcome: Outcome = retry
     ? { type: "retry", ...retry, stats }
     : {

@@ -51,6 +51,10 @@ export interface ConsumerEnv {
   ALERT_DRIFT_GIGS?: string;
   /** Hours without any webhook (while accounts exist) that open the alert; 0 = off (default). */
   ALERT_NO_WEBHOOK_HOURS?: string;
+  /** Days to keep gigs (by start) and accounts (by last webhook); unset = forever. */
+  GIG_RETENTION_DAYS?: string;
+  /** Every account with gigs is listed again in full at least this often, in days. Default 7. */
+  RECONCILE_DAYS?: string;
   /** Secret: Argyle API key id (HTTP Basic username). */
   ARGYLE_API_KEY_ID?: string;
   /** Secret: Argyle API key secret (HTTP Basic password). */

@@ -59,3 +59,9 @@ export function continuationId(jobId: string): string {
   if (match) return `${match[1]}~${Number(match[2]) + 1}`;
   return `${jobId}~1`;
 }
+
+/** The oldest gig start GIG_RETENTION_DAYS keeps, or null when gigs are kept forever. */
+export function retentionFloorMs(ctx: JobContext): number | null {
+  const days = ctx.config.gigRetentionDays;
+  return days === null ? null : ctx.now() - days * 86_400_000;
+}

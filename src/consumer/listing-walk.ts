@@ -19,10 +19,11 @@
 import { ArgyleError, type GigPage, listGigsPage } from "../domain/argyle-client.ts";
 import { describeError } from "../domain/errors.ts";
 import type { BackfillJob, Job, ListWindowJob } from "../domain/jobs.ts";
+import { withinRetention } from "../domain/lifecycle/retention.ts";
 import { upsertGigStatements } from "../domain/storage/gigs.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
 import { invalidGigStatements, unidentifiedItemStatements } from "./invalid-gigs.ts";
-import type { JobContext, JobStats, Outcome } from "./job-context.ts";
+import { type JobContext, type JobStats, type Outcome, retentionFloorMs } from "./job-context.ts";
 
 /** Each page costs one request and one write. */
 export const PAGE_COST = 2;
@@ -168,7 +169,11 @@ class Walker<J extends ListWindowJob | BackfillJob> {
       ...reads,
       ...upsertGigStatements(
         ctx.db,
-        page.gigs.map((g) => ({ ...g, syncedMs })),
+        // Gigs older than GIG_RETENTION_DAYS are not stored again (lifecycle/retention.ts).
+        withinRetention(
+          page.gigs.map((g) => ({ ...g, syncedMs })),
+          retentionFloorMs(ctx),
+        ),
         job.user,
       ),
       ...invalidGigStatements(ctx.db, job, page.invalid, ctx.now()),

@@ -9,13 +9,15 @@
 import { describeError } from "../domain/errors.ts";
 import { timeOrderedIdFloor } from "../domain/ids.ts";
 import { sendJobs } from "../domain/ingest.ts";
-import { JOB_VERSION, type Job, planJobs } from "../domain/jobs.ts";
+import { JOB_VERSION, type Job } from "../domain/jobs.ts";
+import { planWebhookJobs } from "../domain/lifecycle/plan.ts";
 import { logError, logInfo } from "../domain/log.ts";
 import { nudgeBackfillStatement, stalledBackfills } from "../domain/storage/accounts.ts";
 import { listUnenqueuedEvents, markEnqueuedStatement } from "../domain/storage/events.ts";
 import { parseWebhook } from "../domain/webhook-schema.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
+import { applyRetention, revivePurges, scheduleReconciliation } from "./lifecycle-cron.ts";
 
 /** An event younger than this may still be mid-ingest: leave it to the receiver. */
 const SWEEP_GRACE_MS = 2 * 60_000;
@@ -30,11 +32,23 @@ export interface MaintenanceSummary {
   requeuedEvents: number;
   revivedBackfills: number;
   prunedEvents: number;
+  revivedPurges: number;
+  expiredGigs: number;
+  expiredAccounts: number;
+  reconcileQueued: number;
 }
 
 export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<MaintenanceSummary> {
   const config = readConfig(env);
-  const summary: MaintenanceSummary = { requeuedEvents: 0, revivedBackfills: 0, prunedEvents: 0 };
+  const summary: MaintenanceSummary = {
+    requeuedEvents: 0,
+    revivedBackfills: 0,
+    prunedEvents: 0,
+    revivedPurges: 0,
+    expiredGigs: 0,
+    expiredAccounts: 0,
+    reconcileQueued: 0,
+  };
   // Each step stands alone: one failing must not stop the others.
   await step("sweep un-queued events", async () => {
     summary.requeuedEvents = await requeueUnenqueuedEvents(env, nowMs);
@@ -44,6 +58,17 @@ export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<M
   });
   await step("prune history", async () => {
     summary.prunedEvents = await pruneHistory(env.DB, nowMs - config.retentionDays * 86_400_000);
+  });
+  await step("revive stalled purges", async () => {
+    summary.revivedPurges = await revivePurges(env, nowMs);
+  });
+  await step("gig retention", async () => {
+    const expired = await applyRetention(env, config, nowMs);
+    summary.expiredGigs = expired.gigs;
+    summary.expiredAccounts = expired.accounts;
+  });
+  await step("schedule reconciliation", async () => {
+    summary.reconcileQueued = await scheduleReconciliation(env, config, nowMs);
   });
   logInfo("maintenance", { ...summary });
   return summary;
@@ -65,8 +90,7 @@ async function requeueUnenqueuedEvents(env: ConsumerEnv, nowMs: number): Promise
   for (const row of rows) {
     const parsed = parseWebhook(row.body);
     // Same event id and arrival time as the original attempt, so the jobs are the same jobs.
-    const planned =
-      parsed.kind === "gig" ? planJobs(parsed.envelope, { eventId: row.id, receivedAt: row.received_at }) : [];
+    const planned = planWebhookJobs(parsed, { eventId: row.id, receivedAt: row.received_at });
     // Stay within the cron's subrequest budget: the rest waits for the next run.
     if (swept.length > 0 && jobs.length + planned.length > SWEEP_MAX_JOBS) break;
     jobs.push(...planned);

@@ -7,6 +7,7 @@
 import { ArgyleError, getGig } from "../domain/argyle-client.ts";
 import { describeError } from "../domain/errors.ts";
 import { type FetchGigsJob, IDS_PER_JOB } from "../domain/jobs.ts";
+import { withinRetention } from "../domain/lifecycle/retention.ts";
 import {
   freshGigIds,
   type ObservedGig,
@@ -15,7 +16,14 @@ import {
   upsertGigStatements,
 } from "../domain/storage/gigs.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
-import { continuationId, emptyStats, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
+import {
+  continuationId,
+  emptyStats,
+  type JobContext,
+  type JobStats,
+  type Outcome,
+  retentionFloorMs,
+} from "./job-context.ts";
 
 export async function runFetchGigs(job: FetchGigsJob, ctx: JobContext): Promise<Outcome> {
   // Jobs from elsewhere than the receiver (a redriven failure, an older version) may name more
@@ -49,7 +57,7 @@ export async function runFetchGigs(job: FetchGigsJob, ctx: JobContext): Promise<
     stats,
   );
   const statements = [
-    ...upsertGigStatements(ctx.db, result.fetched, job.user),
+    ...upsertGigStatements(ctx.db, withinRetention(result.fetched, retentionFloorMs(ctx)), job.user),
     ...tombstoneStatements(ctx.db, result.gone, job.account, job.user),
   ];
   const retry = retryFor(

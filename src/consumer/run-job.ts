@@ -4,13 +4,34 @@
  */
 import { authRetryDelaySeconds } from "../domain/backoff.ts";
 import type { Job } from "../domain/jobs.ts";
-import { commit } from "./commit.ts";
+import { accountIsPurged } from "../domain/lifecycle/purged.ts";
+import { commit, d1Retry } from "./commit.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { runFetchGigs } from "./run-fetch-gigs.ts";
 import { runBackfill, runListWindow } from "./run-listing.ts";
+import { runPurge } from "./run-purge.ts";
 import { runRemoveGigs } from "./run-remove-gigs.ts";
 
-export function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
+export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
+  if (job.kind === "purge_account") return runPurge(job, ctx);
+  // Work queued before its account was purged must not bring it back. Every write checks the
+  // marker in its own statement, and commit() reports it in the job's log line; a listing, which
+  // would walk every page for nothing, also checks first (one subrequest of the many it costs).
+  if (job.kind === "fetch_gigs" || job.kind === "remove_gigs") return runGigJob(job, ctx);
+  if (!ctx.budget.take()) {
+    return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats: emptyStats() };
+  }
+  try {
+    if (await accountIsPurged(ctx.db, job.account, job.origin === "webhook" ? job.received_at : null)) {
+      return { type: "ack", note: "account purged: stored nothing", stats: emptyStats() };
+    }
+  } catch (error) {
+    return d1Retry(error, ctx, emptyStats());
+  }
+  return runGigJob(job, ctx);
+}
+
+function runGigJob(job: Exclude<Job, { kind: "purge_account" }>, ctx: JobContext): Promise<Outcome> {
   if (job.kind !== "remove_gigs" && !ctx.config.hasCredentials) {
     // Recorded like Argyle's own 401 (attempt log, account's last_error), so the auth alert fires.
     return commit(

@@ -5,7 +5,8 @@
  */
 import { describeError, UnavailableError } from "./errors.ts";
 import { isArgyleId, newTimeOrderedId } from "./ids.ts";
-import { type Job, jobGigIds, planJobs, toSendBatches } from "./jobs.ts";
+import { type Job, jobGigIds, toSendBatches } from "./jobs.ts";
+import { planWebhookJobs } from "./lifecycle/plan.ts";
 import { logError } from "./log.ts";
 import { sha256Hex } from "./signature.ts";
 import {
@@ -48,7 +49,7 @@ export async function ingestWebhook(
   const id = newTimeOrderedId(now.getTime());
   const receivedAt = now.toISOString();
   const parsed = parseWebhook(body);
-  const jobs = parsed.kind === "gig" ? planJobs(parsed.envelope, { eventId: id, receivedAt }) : [];
+  const jobs = planWebhookJobs(parsed, { eventId: id, receivedAt });
   const record = summarize(parsed, {
     id,
     received_at: receivedAt,
@@ -175,7 +176,9 @@ export function summarize(parsed: ParsedWebhook, base: RecordBase): EventRecord 
         event: parsed.event,
         subscription: parsed.name,
         ...accountOf(parsed.data),
-        status: "recorded",
+        // An event with work (accounts.removed) is accepted like a gig event, so the sweeper
+        // re-queues its work if it never reached the queue.
+        status: base.jobs > 0 ? "accepted" : "recorded",
       };
     case "invalid":
       return {

@@ -35,10 +35,11 @@ const jobBase = {
   available_count: v.optional(v.nullable(v.number())),
   /**
    * What queued the work: a webhook, the cron (reviving a stalled backfill) or an operator's
-   * redrive. Only webhooks speak for Argyle's account state (`available_count`, last webhook).
-   * Optional so messages from before this field still parse.
+   * redrive, a scheduled reconciliation, an operator's delete, or retention. Only webhooks speak
+   * for Argyle's account state (`available_count`, last webhook). Optional so messages from before
+   * this field still parse.
    */
-  origin: v.optional(v.picklist(["webhook", "cron", "redrive"]), "webhook"),
+  origin: v.optional(v.picklist(["webhook", "cron", "redrive", "reconcile", "api", "retention"]), "webhook"),
 };
 
 /** Fetch these gigs by ID; Argyle's own not-found answer tombstones the gig. */
@@ -84,11 +85,25 @@ const BackfillJobSchema = v.object({
   confirm_after: v.optional(v.nullable(ArgyleIdSchema)),
 });
 
+/**
+ * Delete everything the mirror holds for the account, in bounded chunks (see
+ * domain/lifecycle/purge.ts). Marks the account purged first; redeliveries and continuations
+ * carry on from what is left.
+ */
+const PurgeAccountJobSchema = v.object({
+  ...jobBase,
+  kind: v.literal("purge_account"),
+  reason: v.picklist(["webhook", "api", "retention"]),
+  /** The API token's role when an operator asked for it. */
+  token_role: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(20))), null),
+});
+
 export const JobSchema = v.variant("kind", [
   FetchGigsJobSchema,
   RemoveGigsJobSchema,
   ListWindowJobSchema,
   BackfillJobSchema,
+  PurgeAccountJobSchema,
 ]);
 
 export type Job = v.InferOutput<typeof JobSchema>;
@@ -96,6 +111,7 @@ export type FetchGigsJob = v.InferOutput<typeof FetchGigsJobSchema>;
 export type RemoveGigsJob = v.InferOutput<typeof RemoveGigsJobSchema>;
 export type ListWindowJob = v.InferOutput<typeof ListWindowJobSchema>;
 export type BackfillJob = v.InferOutput<typeof BackfillJobSchema>;
+export type PurgeAccountJob = v.InferOutput<typeof PurgeAccountJobSchema>;
 export type JobKind = Job["kind"];
 
 /** Context the planner stamps on every job of one delivery. */

@@ -7,7 +7,7 @@
 import { describeError } from "../domain/errors.ts";
 import { SIGNATURE_HEADER, signBody } from "../domain/signature.ts";
 import type { Faults } from "./faults.ts";
-import type { GigEventData, GigEventName, Webhook } from "./model.ts";
+import type { AccountRemovedData, GigEventData, GigEventName, Webhook } from "./model.ts";
 import type { LocalArgyleStats } from "./stats.ts";
 import type { ArgyleStore } from "./store.ts";
 
@@ -37,8 +37,8 @@ export interface DeliveryDeps {
 /** Posts `event` to every subscription of it, concurrently; `dataFor` gives each one's data. */
 export async function deliverEvent(
   deps: DeliveryDeps,
-  event: GigEventName,
-  dataFor: (webhook: Webhook) => GigEventData,
+  event: GigEventName | "accounts.removed",
+  dataFor: (webhook: Webhook) => GigEventData | AccountRemovedData,
 ): Promise<DeliveryResult[]> {
   const subscriptions = deps.store.webhooks.subscribedTo(event);
   return Promise.all(subscriptions.map((webhook) => deliverOne(deps, webhook, event, dataFor(webhook))));
@@ -47,8 +47,8 @@ export async function deliverEvent(
 async function deliverOne(
   deps: DeliveryDeps,
   webhook: Webhook,
-  event: GigEventName,
-  data: GigEventData,
+  event: GigEventName | "accounts.removed",
+  data: GigEventData | AccountRemovedData,
 ): Promise<DeliveryResult> {
   const faults = deps.faults?.settings;
   const { account: _account, ...withoutAccount } = data as GigEventData & { account?: unknown };

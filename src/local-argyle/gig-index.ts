@@ -94,6 +94,14 @@ export class GigIndex {
     for (const slot of this.#slots.values()) slot.entries = slot.entries.filter((e) => !gone.has(e));
   }
 
+  /** Forgets the account and every gig of it. */
+  removeAccount(account: string): void {
+    const slot = this.#slots.get(account);
+    if (!slot) return;
+    for (const entry of slot.entries) this.#byId.delete(entry.gig.id);
+    this.#slots.delete(account);
+  }
+
   /** One page of gigs matching `query`, from `position` (null = the first page). */
   list(query: GigQuery, position: Position | null, limit: number): Page<Gig> {
     const slots = query.account !== null ? [this.#slots.get(query.account)] : [...this.#slots.values()];

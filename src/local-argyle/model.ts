@@ -144,6 +144,12 @@ export type GigEventData =
   | (GigEventBase & { days_synced: number })
   | GigEventBase;
 
+/** `accounts.removed`: the user revoked access; Argyle deleted the account and all its data. */
+export interface AccountRemovedData {
+  account: string;
+  user: string;
+}
+
 /** A gig event without the envelope's `name`, which is the receiving subscription's. */
 export interface GigEventPayload {
   event: GigEventName;

@@ -7,13 +7,13 @@
 import * as v from "valibot";
 import { ARGYLE_ID_PATTERN } from "../domain/ids.ts";
 import { type DeliveryDeps, type DeliveryResult, deliverEvent } from "./delivery.ts";
-import type { GigEventPayload } from "./model.ts";
+import type { AccountRemovedData, GigEventPayload } from "./model.ts";
 import { DEFAULT_DAYS_SYNCED, MutationError } from "./store.ts";
 
 const Id = v.pipe(v.string(), v.regex(ARGYLE_ID_PATTERN, "must be an Argyle ID"));
 
 export const MutateRequestSchema = v.strictObject({
-  action: v.picklist(["update", "remove", "add", "partially_synced", "fully_synced"]),
+  action: v.picklist(["update", "remove", "add", "partially_synced", "fully_synced", "remove_account"]),
   /** The account to change; default the first one. */
   account: v.optional(Id),
   /** How many random gigs to update, remove or add; default 1. */
@@ -27,9 +27,9 @@ export const MutateRequestSchema = v.strictObject({
 export type MutateRequest = v.InferInput<typeof MutateRequestSchema>;
 
 export interface MutateResult {
-  event: GigEventPayload["event"];
+  event: GigEventPayload["event"] | "accounts.removed";
   /** The webhook payload (its `name` is each subscription's own, so it is left out here). */
-  payload: GigEventPayload;
+  payload: GigEventPayload | { event: "accounts.removed"; data: AccountRemovedData };
   /** Gigs changed, removed or added. */
   gig_ids: string[];
   deliveries: DeliveryResult[];
@@ -46,7 +46,8 @@ export async function mutate(deps: DeliveryDeps, request: MutateRequest): Promis
   const account = parsed.output.account?.toLowerCase() ?? store.accounts()[0]?.id;
   if (!account || !store.account(account)) throw new MutationError(`no account ${account ?? "(the dataset has none)"}`);
   if (ids && parsed.output.count !== undefined) throw new MutationError("give either count or ids, not both");
-  if (ids && (action === "add" || action.endsWith("synced"))) throw new MutationError(`ids do not apply to ${action}`);
+  if (ids && (action === "add" || action === "remove_account" || action.endsWith("synced")))
+    throw new MutationError(`ids do not apply to ${action}`);
   const target = ids?.map((id) => id.toLowerCase()) ?? parsed.output.count ?? 1;
 
   switch (action) {
@@ -76,6 +77,12 @@ export async function mutate(deps: DeliveryDeps, request: MutateRequest): Promis
         (webhook) => store.partiallySynced(account, days ?? webhook.config.days_synced ?? DEFAULT_DAYS_SYNCED).data,
       );
       return { event: payload.event, payload, gig_ids: [], deliveries };
+    }
+    case "remove_account": {
+      // Forgotten first: by the time the webhook arrives, Argyle no longer serves the account.
+      const data = store.removeAccount(account);
+      const deliveries = await deliverEvent(deps, "accounts.removed", () => data);
+      return { event: "accounts.removed", payload: { event: "accounts.removed", data }, gig_ids: [], deliveries };
     }
     case "fully_synced": {
       const payload = store.fullySynced(account);

@@ -9,7 +9,7 @@ import { changeGig } from "./gig-changes.ts";
 import { buildGig } from "./gig-factory.ts";
 import { GigIndex, type GigQuery } from "./gig-index.ts";
 import { isoSeconds } from "./gig-timeline.ts";
-import type { Account, Gig, GigEventBase, GigEventPayload } from "./model.ts";
+import type { Account, AccountRemovedData, Gig, GigEventBase, GigEventPayload } from "./model.ts";
 import type { Page, Position } from "./pagination.ts";
 import type { Platform } from "./platforms.ts";
 import { deriveRandom, type Random, type Seed } from "./random.ts";
@@ -133,6 +133,16 @@ export class ArgyleStore {
     const [from, to] = startWindow(removed);
     const data = { removed_count: ids.length, removed_gigs: ids, removed_from: from, removed_to: to };
     return { event: "gigs.removed", data: { ...this.availability(account), ...data }, gigIds: ids };
+  }
+
+  /**
+   * The user revoked access: the account and all its gigs are forgotten (later requests for them
+   * answer 404), and the `accounts.removed` payload is returned. Argyle sends no `gigs.removed`.
+   */
+  removeAccount(account: string): AccountRemovedData {
+    const { account: acc } = this.#find(account);
+    this.#index.removeAccount(account);
+    return { account: acc.id, user: acc.user };
   }
 
   /** New gigs found by a refresh, starting within the add window before now: `gigs.added`. */

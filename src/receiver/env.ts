@@ -5,6 +5,7 @@
  * @module
  */
 import type { Job } from "../domain/jobs.ts";
+import type { ApiVariables } from "./api-auth.ts";
 
 export interface ReceiverEnv {
   DB: D1Database;
@@ -17,10 +18,18 @@ export interface ReceiverEnv {
   ARGYLE_WEBHOOK_SECRET?: string;
   /** Secret: the previous subscription secret, still accepted during a rotation. */
   ARGYLE_WEBHOOK_SECRET_PREVIOUS?: string;
-  /** Secret: the read API's token. Without it the read API answers 503. */
+  /** Secret: grants /v2/* only (reading gigs). */
+  API_TOKEN_READ?: string;
+  /** Secret: the previous read token, still accepted while it is rotated. */
+  API_TOKEN_READ_PREVIOUS?: string;
+  /** Secret: grants /api/* (raw bodies, replay, redrive, delete) and /v2/*. */
+  API_TOKEN_ADMIN?: string;
+  /** Secret: the previous admin token, still accepted while it is rotated. */
+  API_TOKEN_ADMIN_PREVIOUS?: string;
+  /** Secret, deprecated: the old single token; still accepted as admin, with a warning. */
   API_TOKEN?: string;
 }
 
-export type ReceiverBindings = { Bindings: ReceiverEnv };
+export type ReceiverBindings = { Bindings: ReceiverEnv; Variables: ApiVariables };
 
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;

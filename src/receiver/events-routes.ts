@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { toBase64 } from "../domain/base64.ts";
 import { ingestWebhook } from "../domain/ingest.ts";
+import { auditStatement } from "../domain/lifecycle/audit.ts";
 import { logInfo } from "../domain/log.ts";
 import { EVENT_LIST } from "../domain/ops-list-params.ts";
 import { getEventBody } from "../domain/storage/events.ts";
@@ -37,6 +38,8 @@ eventsRoutes.post("/:id/replay", async (c) => {
   const id = pathId(c);
   const body = id === null ? null : await getEventBody(c.env.DB, id);
   if (id === null || body === null) return errorResponse(c, 404, "not_found", "No event has this id.");
+  // Audited before it runs: no replay happens without its row (a D1 failure answers 503).
+  await auditStatement(c.env.DB, { action: "replay", tokenRole: c.get("tokenRole"), target: id }).run();
   const result = await ingestWebhook({ db: c.env.DB, jobs: c.env.JOBS }, body, { replayOf: id });
   c.executionCtx.waitUntil(result.settle);
   logInfo("replay", { id: result.id, replay_of: id, status: result.status, event: result.event, jobs: result.jobs });

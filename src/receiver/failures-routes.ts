@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { auditStatement } from "../domain/lifecycle/audit.ts";
 import { FAILURE_LIST } from "../domain/ops-list-params.ts";
 import { redriveFailure } from "../domain/redrive.ts";
 import { listFailures } from "../domain/storage/failures.ts";
@@ -22,6 +23,8 @@ failuresRoutes.get("/", async (c) => {
 failuresRoutes.post("/:id/retry", async (c) => {
   const id = pathId(c);
   if (id === null) return errorResponse(c, 404, "not_found", "No failure has this id.");
+  // Audited before it runs: no redrive happens without its row (a D1 failure answers 503).
+  await auditStatement(c.env.DB, { action: "redrive", tokenRole: c.get("tokenRole"), target: id }).run();
   const result = await redriveFailure({ db: c.env.DB, jobs: c.env.JOBS }, id);
   switch (result.outcome) {
     case "not_found":

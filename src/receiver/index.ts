@@ -6,10 +6,12 @@ import { Hono } from "hono";
 import { accountsRoutes } from "./accounts-routes.ts";
 import { alertsRoutes } from "./alerts-routes.ts";
 import { requireApiToken } from "./api-auth.ts";
+import { deletionRoutes } from "./deletion-routes.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
 import { eventsRoutes } from "./events-routes.ts";
 import { failuresRoutes } from "./failures-routes.ts";
+import { freshnessHeaders } from "./freshness-headers.ts";
 import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
 import { webhookRoute } from "./webhook-route.ts";
@@ -23,13 +25,16 @@ app.route("/webhooks/argyle", webhookRoute);
 app.route("/health", healthRoute);
 
 // Registered before the routes they guard: Hono runs handlers in registration order.
-app.use("/v2/*", requireApiToken("argyle"));
-app.use("/api/*", requireApiToken("ops"));
+app.use("/v2/*", requireApiToken("argyle", "read"));
+app.use("/api/*", requireApiToken("ops", "admin"));
+// "/v2/gigs/*" matches "/v2/gigs" itself too.
+app.use("/v2/gigs/*", freshnessHeaders);
 app.route("/v2/gigs", gigsRoutes);
 app.route("/api/events", eventsRoutes);
 app.route("/api/accounts", accountsRoutes);
 app.route("/api/failures", failuresRoutes);
 app.route("/api/alerts", alertsRoutes);
+app.route("/api", deletionRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

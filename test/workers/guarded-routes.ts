@@ -27,6 +27,8 @@ export const READ_API_ROUTES = [
   "POST /api/failures/:id/retry",
   "GET /api/alerts",
   "POST /api/alerts/:id/ack",
+  "DELETE /api/accounts/:id",
+  "DELETE /api/users/:id",
 ];
 
 export const SAMPLE_ID = "0190c0de-0000-7000-8000-00000000abcd";

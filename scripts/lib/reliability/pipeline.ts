@@ -10,7 +10,7 @@
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { GIG_EVENT_NAMES } from "../../../src/domain/webhook-schema.ts";
+import { MIRRORED_EVENTS } from "../../../src/domain/lifecycle/plan.ts";
 import type { AccountSpec } from "../../../src/local-argyle/dataset.ts";
 import type { FaultInput } from "../../../src/local-argyle/faults.ts";
 import type { GigEventPayload } from "../../../src/local-argyle/model.ts";
@@ -160,7 +160,7 @@ export class Pipeline {
         name: SUBSCRIPTION,
         url: `${this.stack.url}/webhooks/argyle`,
         secret: SECRETS.webhookSecret,
-        events: GIG_EVENT_NAMES,
+        events: MIRRORED_EVENTS,
       }),
     });
     if (!response.ok) throw new Error(`the local Argyle refused the subscription: ${response.status}`);

@@ -5,6 +5,7 @@
  * @module
  */
 import { msToIso } from "../datetime.ts";
+import { notPurgedSql } from "../lifecycle/purged.ts";
 import type { AccountListRequest } from "../ops-list-params.ts";
 import { type BoundQuery, fetchPage, idKeyset, Params } from "./query.ts";
 
@@ -32,6 +33,8 @@ export interface AccountSummary {
   open_failures: number;
   last_error: string | null;
   last_error_at: string | null;
+  /** Scheduled reconciliation: the last complete listing, and the differences passes found. */
+  reconcile: { last_reconciled_at: string | null; drift_found: number };
 }
 
 interface AccountRow {
@@ -52,15 +55,20 @@ interface AccountRow {
   last_fetch_at: string | null;
   last_error: string | null;
   last_error_at: string | null;
+  last_reconciled_ms: number | null;
+  drift_found: number;
 }
 
 const SELECT = `SELECT a.id, a.user, a.available_count, a.last_webhook_at, a.last_fetch_at, a.backfill_status,
   a.backfill_pages, a.backfill_gigs, a.backfill_skipped, a.backfill_started_ms, a.backfill_progress_ms, a.backfill_completed_at,
-  a.last_error, a.last_error_at,
+  a.last_error, a.last_error_at, a.last_reconciled_ms, a.drift_found,
   (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL) AS gigs_stored,
   (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NOT NULL) AS gigs_removed,
   (SELECT COUNT(*) FROM failures f WHERE f.account = a.id AND f.status = 'open') AS open_failures
   FROM accounts a`;
+
+/** An account being purged reads as deleted: absent from the list, 404 by id. */
+const NOT_PURGED = notPurgedSql("a.id");
 
 /** One page of accounts in id order. */
 export async function listAccounts(
@@ -75,13 +83,14 @@ export async function listAccounts(
 export function buildAccountListQuery(request: AccountListRequest): BoundQuery {
   const params = new Params();
   const keyset = idKeyset("a.id", false, request.position, params);
-  const sql = `${SELECT}${keyset.where ? ` WHERE ${keyset.where}` : ""} ORDER BY ${keyset.order} LIMIT ${params.bind(request.limit + 1)}`;
+  const where = [NOT_PURGED, ...(keyset.where ? [keyset.where] : [])].join(" AND ");
+  const sql = `${SELECT} WHERE ${where} ORDER BY ${keyset.order} LIMIT ${params.bind(request.limit + 1)}`;
   return { sql, params: params.values };
 }
 
 /** One account's summary, or null. */
 export async function getAccount(db: D1Database, id: string): Promise<AccountSummary | null> {
-  const row = await db.prepare(`${SELECT} WHERE a.id = ?1`).bind(id).first<AccountRow>();
+  const row = await db.prepare(`${SELECT} WHERE a.id = ?1 AND ${NOT_PURGED}`).bind(id).first<AccountRow>();
   return row ? toSummary(row) : null;
 }
 
@@ -106,5 +115,6 @@ function toSummary(row: AccountRow): AccountSummary {
     open_failures: row.open_failures,
     last_error: row.last_error,
     last_error_at: row.last_error_at,
+    reconcile: { last_reconciled_at: msToIso(row.last_reconciled_ms), drift_found: row.drift_found },
   };
 }

@@ -3,6 +3,7 @@
  * progress of a backfill pass (a resumable walk over all the account's gigs).
  * @module
  */
+import { notPurgedSql } from "../lifecycle/purged.ts";
 
 export interface AccountTouch {
   account: string;
@@ -21,7 +22,7 @@ export function touchAccountStatement(db: D1Database, t: AccountTouch): D1Prepar
   return db
     .prepare(
       `INSERT INTO accounts (id, user, available_count, last_webhook_at, last_fetch_at, last_error, last_error_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE ?7 END)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE ?7 END WHERE ${notPurgedSql("?1")}
        ON CONFLICT (id) DO UPDATE SET
          user = COALESCE(excluded.user, accounts.user),
          available_count = CASE WHEN excluded.available_count IS NOT NULL
@@ -61,7 +62,7 @@ export async function claimBackfill(
   const row = await db
     .prepare(
       `INSERT INTO accounts (id, user, backfill_status, backfill_pass, backfill_started_ms, backfill_progress_ms)
-       VALUES (?1, ?2, 'running', ?3, ?5, ?5)
+       SELECT ?1, ?2, 'running', ?3, ?5, ?5 WHERE ${notPurgedSql("?1")}
        ON CONFLICT (id) DO UPDATE SET
          user = COALESCE(excluded.user, accounts.user),
          backfill_status = 'running', backfill_pass = ?3, backfill_cursor = NULL,

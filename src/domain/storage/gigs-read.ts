@@ -8,6 +8,7 @@
  * @module
  */
 import type { GigFilters, GigKey, GigListRequest } from "../gig-list-params.ts";
+import { notPurgedSql } from "../lifecycle/purged.ts";
 import { type BoundQuery, fetchPage, Params } from "./query.ts";
 
 export interface GigListRow {
@@ -19,7 +20,9 @@ export interface GigListRow {
 /** The JSON text of a live gig, or null if it is unknown, removed, or never fetched. */
 export async function getGigJson(db: D1Database, id: string): Promise<string | null> {
   const row = await db
-    .prepare("SELECT data FROM gigs WHERE id = ?1 AND removed_at IS NULL AND data IS NOT NULL")
+    .prepare(
+      `SELECT data FROM gigs WHERE id = ?1 AND removed_at IS NULL AND data IS NOT NULL AND ${notPurgedSql("gigs.account")}`,
+    )
     .bind(id)
     .first<{ data: string }>();
   return row?.data ?? null;
@@ -62,7 +65,8 @@ export function buildGigListQuery(request: GigListRequest): BoundQuery {
 }
 
 function filterConditions(filters: GigFilters, params: Params): string[] {
-  const where = ["removed_at IS NULL", "data IS NOT NULL"];
+  // A purge deletes in chunks: its account reads as deleted from the moment it is marked.
+  const where = ["removed_at IS NULL", "data IS NOT NULL", notPurgedSql("gigs.account")];
   if (filters.account !== undefined) where.push(`account = ${params.bind(filters.account)}`);
   if (filters.user !== undefined) {
     // With both filters, the unary + keeps the planner on the account index (an account has one

@@ -10,6 +10,7 @@
  */
 import type { FetchedGig } from "../argyle-client.ts";
 import { toEpochMs } from "../gig-schema.ts";
+import { notPurgedSql } from "../lifecycle/purged.ts";
 
 /** D1 allows 100 bound parameters per statement. */
 const MAX_PARAMS = 100;
@@ -42,7 +43,10 @@ const INCOMING_IS_NEWER =
 
 function upsertSql(rows: number): string {
   const tuple = `(${UPSERT_COLUMNS.map(() => "?").join(", ")})`;
-  return `INSERT INTO gigs (${UPSERT_COLUMNS.join(", ")}) VALUES ${Array(rows).fill(tuple).join(", ")}
+  // INSERT … SELECT from the rows, so the purge check is part of the same statement: a page that
+  // lands just after its account was marked purged stores nothing (column2 is the account).
+  return `INSERT INTO gigs (${UPSERT_COLUMNS.join(", ")})
+SELECT * FROM (VALUES ${Array(rows).fill(tuple).join(", ")}) WHERE ${notPurgedSql("column2")}
 ON CONFLICT (id) DO UPDATE SET
   ${DATA_COLUMNS.map((c) => `${c} = CASE WHEN ${INCOMING_IS_NEWER} THEN excluded.${c} ELSE gigs.${c} END`).join(",\n  ")},
   user = COALESCE(excluded.user, gigs.user),
@@ -119,7 +123,8 @@ export function tombstoneStatements(
     statements.push(
       db
         .prepare(
-          `INSERT INTO gigs (id, account, user, synced_ms, removed_at) VALUES ${tuples}
+          `INSERT INTO gigs (id, account, user, synced_ms, removed_at)
+           SELECT * FROM (VALUES ${tuples}) WHERE ${notPurgedSql("column2")}
            ON CONFLICT (id) DO UPDATE SET removed_at = COALESCE(gigs.removed_at, excluded.removed_at),
              synced_ms = excluded.synced_ms
            WHERE excluded.synced_ms > gigs.synced_ms`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GIG_EVENTS, parseArgyleArgs } from "../../../scripts/lib/argyle-args.ts";
+import { DEFAULT_EVENTS, parseArgyleArgs } from "../../../scripts/lib/argyle-args.ts";
 import { argyleApiConfig, describeArgyleApi } from "../../../scripts/lib/argyle-config.ts";
 import { describeArgyleError } from "../../../scripts/lib/argyle-error-text.ts";
 import { UsageError } from "../../../scripts/lib/cli-errors.ts";
@@ -10,14 +10,14 @@ const URL = "https://mirror.example.com/webhooks/argyle";
 const ID = "205c027e-8a4d-4248-b395-d4f345dfd49f";
 
 describe("npm run argyle: arguments", () => {
-  it("create defaults to the five gig events, the project's name and a generated secret", () => {
+  it("create defaults to the five gig events and accounts.removed, the project's name and a generated secret", () => {
     expect(parseArgyleArgs(["webhooks", "create", "--url", URL])).toEqual({
       kind: "create",
       url: URL,
       name: "argyle-gig-mirror",
       secret: null,
       daysSynced: null,
-      events: [...GIG_EVENTS],
+      events: [...DEFAULT_EVENTS],
     });
   });
 
@@ -132,7 +132,7 @@ describe("npm run argyle: subscriptions to create", () => {
       {
         name: "argyle-gig-mirror",
         url: URL,
-        events: ["gigs.added", "gigs.updated", "gigs.removed", "gigs.fully_synced"],
+        events: ["gigs.added", "gigs.updated", "gigs.removed", "gigs.fully_synced", "accounts.removed"],
         secret: "sec",
       },
     ]);
@@ -152,7 +152,7 @@ describe("npm run argyle: subscriptions to create", () => {
     ]);
     if (plain.kind !== "create" || only.kind !== "create") throw new Error("expected create");
     expect(subscriptionRequests(plain, "s")).toEqual([
-      { name: "argyle-gig-mirror", url: URL, events: [...GIG_EVENTS], secret: "s" },
+      { name: "argyle-gig-mirror", url: URL, events: [...DEFAULT_EVENTS], secret: "s" },
     ]);
     expect(subscriptionRequests(only, "s")).toHaveLength(1);
   });

@@ -34,7 +34,7 @@ describe("npm run argyle -- webhooks, against the local Argyle", () => {
     expect(webhooks.map((w) => ({ events: w.events, config: w.config, url: w.url, name: w.name }))).toEqual([
       { events: ["gigs.partially_synced"], config: { days_synced: 60 }, url: RECEIVER, name: "argyle-gig-mirror" },
       {
-        events: ["gigs.added", "gigs.updated", "gigs.removed", "gigs.fully_synced"],
+        events: ["gigs.added", "gigs.updated", "gigs.removed", "gigs.fully_synced", "accounts.removed"],
         config: {},
         url: RECEIVER,
         name: "argyle-gig-mirror",

@@ -119,6 +119,15 @@ describe("npm run send: payloads built from the local Argyle's data", () => {
     expect(receiverKind(full.envelope)).toBe("gig");
   });
 
+  it("accounts.removed carries only the account and its user, as Argyle documents", async () => {
+    const { envelope } = await payload(["accounts.removed"]);
+    expect(envelope).toEqual({
+      event: "accounts.removed",
+      name: "argyle-gig-mirror",
+      data: { account: first, user: argyle.store.account(first)?.user },
+    });
+  });
+
   it("accounts.connected carries only the account and its user", async () => {
     const { envelope } = await payload(["accounts.connected"]);
     expect(envelope).toEqual({

@@ -266,6 +266,41 @@ describe("control API", () => {
     expect(argyle.store.gigsOf(account)).toHaveLength(63);
   });
 
+  it("remove_account forgets the account and its gigs and delivers a signed accounts.removed", async () => {
+    const received: { body: string; signature: string | null }[] = [];
+    const deliver = async (request: Request) => {
+      received.push({ body: await request.text(), signature: request.headers.get("x-argyle-signature") });
+      return new Response("ok");
+    };
+    const argyle = localArgyle({ deliver });
+    await call(argyle, "/v2/webhooks", {
+      method: "POST",
+      body: JSON.stringify({ name: "n", url: "https://r.test/", events: ["accounts.removed"], secret: "s" }),
+    });
+    const account = argyle.store.accounts()[1] as { id: string; user: string };
+    const gig = argyle.store.gigsOf(account.id)[0] as Gig;
+    const response = await local(argyle, "/mutate", {
+      method: "POST",
+      body: JSON.stringify({ action: "remove_account", account: account.id }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ event: "accounts.removed", gig_ids: [] });
+    const [delivery] = received;
+    const envelope = JSON.parse(delivery?.body ?? "{}");
+    expect(envelope).toEqual({
+      event: "accounts.removed",
+      name: "n",
+      data: { account: account.id, user: account.user },
+    });
+    expect(await verifySignature(["s"], encoder.encode(delivery?.body), delivery?.signature ?? undefined)).toBe(true);
+    expect(asReceived(envelope.event, envelope.data).kind).toBe("other");
+    // Argyle deleted it: the account and its gigs are gone from every route.
+    expect(argyle.store.account(account.id)).toBeUndefined();
+    expect((await call(argyle, `/v2/gigs/${gig.id}`)).status).toBe(404);
+    const list = (await (await call(argyle, `/v2/gigs?account=${account.id}`)).json()) as { results: unknown[] };
+    expect(list.results).toEqual([]);
+  });
+
   it("POST /_local/mutate refuses what it cannot apply with 400", async () => {
     const argyle = localArgyle();
     const gig = argyle.store.gigsOf(argyle.store.accounts()[0]?.id as string)[0] as Gig;

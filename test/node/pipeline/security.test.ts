@@ -94,15 +94,24 @@ describe("constant-time comparison, in the bundle that ships", () => {
     expect(same.match(/crypto\.subtle\.digest\("SHA-256",/g)).toHaveLength(2);
     expect(same).toMatch(/return crypto\.subtle\.timingSafeEqual\(a, b\)/);
     expect(same).not.toMatch(/[!=]==?/);
-    const guard = functionSource(bundle, "requireApiToken");
-    expect(guard).toMatch(/await sameToken\(presented, expected\)/);
-    expect(guard).not.toMatch(/(presented|expected)\s*[!=]==?\s*(presented|expected|c\.env)/);
+    const guard = functionSource(bundle, "grantFor");
+    expect(guard).toMatch(/sameToken\(presented, t\.value\)/);
+    expect(guard).not.toMatch(/(presented|value)\s*[!=]==?\s*(presented|t\.value|env)/);
   });
 
   it("reads the secrets only in those guards", () => {
     // Property reads (`env.API_TOKEN`), not the names inside error messages.
     const reads = (code: string, name: string) => [...code.matchAll(new RegExp(`\\.${name}\\b`, "g"))].length;
-    expect(reads(bundle, "API_TOKEN")).toBe(reads(functionSource(bundle, "requireApiToken"), "API_TOKEN"));
+    for (const name of [
+      "API_TOKEN",
+      "API_TOKEN_READ",
+      "API_TOKEN_READ_PREVIOUS",
+      "API_TOKEN_ADMIN",
+      "API_TOKEN_ADMIN_PREVIOUS",
+    ]) {
+      expect(reads(bundle, name), name).toBe(reads(functionSource(bundle, "configuredTokens"), name));
+      expect(reads(bundle, name), name).toBeGreaterThan(0);
+    }
     for (const name of ["ARGYLE_WEBHOOK_SECRET", "ARGYLE_WEBHOOK_SECRET_PREVIOUS"]) {
       expect(reads(bundle, name), name).toBe(reads(functionSource(bundle, "requireSecret"), name));
       expect(reads(bundle, name), name).toBeGreaterThan(0);

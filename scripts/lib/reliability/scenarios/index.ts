@@ -5,6 +5,7 @@
 import type { Scenario } from "../scenario.ts";
 import { ARGYLE_404_STORM_SCENARIO } from "./argyle-404-storm.ts";
 import { ALERT_SCENARIOS } from "./alerts.ts";
+import { ACCOUNT_REMOVAL_SCENARIO } from "./account-removal.ts";
 import { ARGYLE_SCENARIOS } from "./argyle-faults.ts";
 import { CONSUMER_SCENARIOS } from "./consumer-faults.ts";
 import { FUZZ_SCENARIO } from "./fuzz.ts";
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...ARGYLE_SCENARIOS,
   ARGYLE_404_STORM_SCENARIO,
   ...ALERT_SCENARIOS,
+  ACCOUNT_REMOVAL_SCENARIO,
   HISTORY_SCENARIO,
   FUZZ_SCENARIO,
   LOAD_SCENARIO,

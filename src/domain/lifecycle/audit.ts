@@ -1,0 +1,39 @@
+/**
+ * The audit log: who deleted or changed what, and why. Append-only and never pruned (kept at
+ * least 3 years, for the lender's disposal obligations); rows hold ids and counts, never gig data.
+ * @module
+ */
+import { newTimeOrderedId } from "../ids.ts";
+
+export type AuditAction = "purge" | "delete_account" | "delete_user" | "replay" | "redrive" | "retention_gigs";
+export type PurgeReason = "webhook" | "api" | "retention";
+
+export interface AuditEntry {
+  action: AuditAction;
+  reason?: PurgeReason | null;
+  tokenRole?: string | null;
+  account?: string | null;
+  user?: string | null;
+  /** The event or failure an API call acted on. */
+  target?: string | null;
+  detail?: Record<string, string | number | boolean | null | readonly string[]> | null;
+}
+
+export function auditStatement(db: D1Database, entry: AuditEntry, nowMs: number = Date.now()): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO audit_log (id, at, action, reason, token_role, account, user, target, detail)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+    )
+    .bind(
+      newTimeOrderedId(nowMs),
+      new Date(nowMs).toISOString(),
+      entry.action,
+      entry.reason ?? null,
+      entry.tokenRole ?? null,
+      entry.account ?? null,
+      entry.user ?? null,
+      entry.target ?? null,
+      entry.detail ? JSON.stringify(entry.detail) : null,
+    );
+}
