@@ -6,4 +6,4 @@
  */
 
 /** File name of the newest migration, as `wrangler d1 migrations apply` records it in `d1_migrations.name`. */
-export const NEWEST_MIGRATION = "0003_lowercase_ids_newest_first.sql";
+export const NEWEST_MIGRATION = "0007_alerts.sql";
