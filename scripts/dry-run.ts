@@ -21,6 +21,8 @@ for (const config of CONFIGS) {
       const problems = argyleUrlProblems(path.join(ROOT, config), [env]);
       for (const problem of problems) console.log(`FAIL ${label}: ${problem}`);
       failed += problems.length;
+      // This environment has failed already; a bundle of it would prove nothing more.
+      if (problems.length > 0) continue;
     }
     const outdir = path.join("dist", path.basename(config, ".toml"), env ?? "top-level");
     // `--env=` names the top-level environment explicitly, as wrangler asks once envs exist.
