@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { accountsRoutes } from "./accounts-routes.ts";
 import { requireApiToken } from "./api-auth.ts";
+import { bulkRoutes } from "./bulk-routes.ts";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
 import { eventsRoutes } from "./events-routes.ts";
@@ -22,6 +23,8 @@ app.route("/health", healthRoute);
 app.use("/v2/*", requireApiToken("argyle"));
 app.use("/api/*", requireApiToken("ops"));
 app.route("/v2/gigs", gigsRoutes);
+// Before the per-id routes, so "replay" and "retry" are never read as ids.
+app.route("/api", bulkRoutes);
 app.route("/api/events", eventsRoutes);
 app.route("/api/accounts", accountsRoutes);
 app.route("/api/failures", failuresRoutes);
