@@ -86,6 +86,9 @@ CREATE TABLE accounts (
   backfill_retry_ms INTEGER                    -- the pass's message is due again then (after a failure)
 );
 CREATE INDEX accounts_by_backfill ON accounts (backfill_status, backfill_progress_ms);
+-- The console: accounts carrying an error, and one backfill state page by page in id order.
+CREATE INDEX accounts_with_error ON accounts (last_error_at) WHERE last_error IS NOT NULL;
+CREATE INDEX accounts_by_backfill_id ON accounts (backfill_status, id);
 
 -- Attempts of jobs that failed at least once: what the dead-letter consumer reports.
 CREATE TABLE job_attempts (

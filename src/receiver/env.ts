@@ -19,6 +19,10 @@ export interface ReceiverEnv {
   ARGYLE_WEBHOOK_SECRET_PREVIOUS?: string;
   /** Secret: the read API's token. Without it the read API answers 503. */
   API_TOKEN?: string;
+  /** Cloudflare Access team name (`<team>.cloudflareaccess.com`): set with the AUD to guard /console by Access. */
+  CONSOLE_ACCESS_TEAM?: string;
+  /** The Access application's audience tag, checked in `Cf-Access-Jwt-Assertion`. */
+  CONSOLE_ACCESS_AUD?: string;
 }
 
 export type ReceiverBindings = { Bindings: ReceiverEnv };

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { accountsRoutes } from "./accounts-routes.ts";
 import { requireApiToken } from "./api-auth.ts";
 import { bulkRoutes } from "./bulk-routes.ts";
+import { consoleApp } from "./console/app.tsx";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
 import { eventsRoutes } from "./events-routes.ts";
@@ -18,6 +19,8 @@ const app = new Hono<{ Bindings: ReceiverEnv }>();
 
 app.route("/webhooks/argyle", webhookRoute);
 app.route("/health", healthRoute);
+// The operator console guards itself (session cookie or Cloudflare Access), not with API_TOKEN.
+app.route("/console", consoleApp);
 
 // Registered before the routes they guard: Hono runs handlers in registration order.
 app.use("/v2/*", requireApiToken("argyle"));
