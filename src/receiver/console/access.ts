@@ -37,11 +37,16 @@ export async function verifyAccess(request: Request, config: AccessConfig): Prom
   const token = request.headers.get(ACCESS_HEADER);
   if (!token) return null;
   try {
-    const payload = await verifyWithJwks(token, {
-      jwks_uri: `${teamOrigin(config)}/cdn-cgi/access/certs`,
-      allowedAlgorithms: ["RS256"],
-      verification: { aud: config.aud, iss: teamOrigin(config) },
-    });
+    const payload = await verifyWithJwks(
+      token,
+      {
+        jwks_uri: `${teamOrigin(config)}/cdn-cgi/access/certs`,
+        allowedAlgorithms: ["RS256"],
+        verification: { aud: config.aud, iss: teamOrigin(config) },
+      },
+      // The keys rotate rarely: let Cloudflare's cache answer most look-ups.
+      { cf: { cacheTtl: 300, cacheEverything: true } },
+    );
     const who = typeof payload.email === "string" ? payload.email : payload.sub;
     return typeof who === "string" && who !== "" ? who : null;
   } catch {
