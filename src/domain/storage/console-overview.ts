@@ -54,9 +54,14 @@ export function buildHourQuery(startMs: number): BoundQuery {
   };
 }
 
+/**
+ * Un-queued accepted events and the oldest one's arrival. `INDEXED BY` pins the small partial
+ * index: without statistics SQLite would pick `events_by_status` and walk every accepted event.
+ */
 export const BACKLOG_QUERY: BoundQuery = {
-  sql: `SELECT COUNT(*) AS n, (SELECT received_at FROM events WHERE status = 'accepted' AND enqueued_at IS NULL
-      ORDER BY id LIMIT 1) AS oldest FROM events WHERE status = 'accepted' AND enqueued_at IS NULL`,
+  sql: `SELECT COUNT(*) AS n, (SELECT received_at FROM events INDEXED BY events_not_enqueued
+        WHERE status = 'accepted' AND enqueued_at IS NULL ORDER BY id LIMIT 1) AS oldest
+      FROM events INDEXED BY events_not_enqueued WHERE status = 'accepted' AND enqueued_at IS NULL`,
   params: [],
 };
 
@@ -75,7 +80,8 @@ export const OPEN_FAILURES_QUERY: BoundQuery = {
 
 /**
  * Accounts whose backfill failed or stalled, that carry an error, or that have open failures:
- * each picked through its own index, then enriched per account (gigs stored, open failures).
+ * each picked through its own index (pinned where SQLite, without statistics, would rather walk
+ * the primary key), then enriched per account (gigs stored, open failures).
  * Whether an account is behind Argyle's count needs its gigs counted, so it is shown for these
  * accounts and filtered on the Accounts screen, not searched for across every account here.
  */
@@ -84,7 +90,7 @@ export function buildAttentionQuery(nowMs: number): BoundQuery {
     sql: `WITH picked(id) AS (
         SELECT id FROM accounts WHERE backfill_status = 'failed'
         UNION SELECT id FROM accounts WHERE backfill_status = 'running' AND backfill_progress_ms < ?1
-        UNION SELECT id FROM accounts WHERE last_error IS NOT NULL
+        UNION SELECT id FROM accounts INDEXED BY accounts_with_error WHERE last_error IS NOT NULL
         UNION SELECT account FROM failures WHERE status = 'open' AND account IS NOT NULL
       )
       SELECT a.id, a.available_count, a.backfill_status, a.backfill_progress_ms, a.last_error, a.last_error_at,
