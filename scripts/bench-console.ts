@@ -23,13 +23,16 @@ const EVENTS = Number(values.events);
 const GIGS_PER_ACCOUNT = Number(values["gigs-per-account"]);
 const RUNS = Number(values.runs);
 const TOKEN = "bench-admin-token";
-const CHUNK = 100_000;
+const CHUNK = 50_000;
 const SPAN_MS = 48 * 3_600_000;
 
 const accountId = (expr: string) => `printf('0187c66e-0000-4000-8000-%012x', ${expr})`;
 
 async function main(): Promise<void> {
-  const stack = await startStack({ receiverVars: { API_TOKEN: TOKEN, ARGYLE_WEBHOOK_SECRET: "bench" }, consumer: false });
+  const stack = await startStack({
+    receiverVars: { API_TOKEN: TOKEN, ARGYLE_WEBHOOK_SECRET: "bench" },
+    consumer: false,
+  });
   try {
     const now = Date.now();
     const seedStart = performance.now();
@@ -125,7 +128,10 @@ async function main(): Promise<void> {
       ["Events (newest)", "/console/events"],
       ["Events (invalid)", "/console/events?status=invalid"],
       ["Events (account)", `/console/events?account=${account}`],
-      ["Events (gig search)", `/console/events?gig=0190${(500 * GIGS_PER_ACCOUNT % 65536).toString(16).padStart(4, "0")}-aaaa-4bbb-8ccc-${(500 * GIGS_PER_ACCOUNT).toString(16).padStart(12, "0")}`],
+      [
+        "Events (gig search)",
+        `/console/events?gig=0190${((500 * GIGS_PER_ACCOUNT) % 65536).toString(16).padStart(4, "0")}-aaaa-4bbb-8ccc-${(500 * GIGS_PER_ACCOUNT).toString(16).padStart(12, "0")}`,
+      ],
       ["Event detail", ""],
       ["Failures (open)", "/console/failures?status=open"],
       ["Bulk replay confirmation (count)", "/console/events/replay"],
@@ -134,7 +140,9 @@ async function main(): Promise<void> {
     const detail = pages.find(([name]) => name === "Event detail");
     if (detail && newest) detail[1] = `/console/events/${newest.id}`;
 
-    console.log(`\nConsole server time: ${ACCOUNTS.toLocaleString("en-US")} accounts, ${gigs.toLocaleString("en-US")} gigs, ${EVENTS.toLocaleString("en-US")} events (seeded in ${seedSeconds.toFixed(1)} s); ${RUNS} requests per page after one warm-up\n`);
+    console.log(
+      `\nConsole server time: ${ACCOUNTS.toLocaleString("en-US")} accounts, ${gigs.toLocaleString("en-US")} gigs, ${EVENTS.toLocaleString("en-US")} events (seeded in ${seedSeconds.toFixed(1)} s); ${RUNS} requests per page after one warm-up\n`,
+    );
     console.log("| page | median ms | max ms |\n|---|---:|---:|");
     for (const [name, route] of pages) {
       const times: number[] = [];
