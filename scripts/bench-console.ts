@@ -26,7 +26,7 @@ const EVENTS = Number(values.events);
 const GIGS_PER_ACCOUNT = Number(values["gigs-per-account"]);
 const RUNS = Number(values.runs);
 const TOKEN = "bench-admin-token";
-const CHUNK = 25_000;
+const CHUNK = 10_000;
 const SPAN_MS = 48 * 3_600_000;
 
 const accountId = (expr: string) => `printf('0187c66e-0000-4000-8000-%012x', ${expr})`;
