@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       await page.goto(`${base}/accounts/${account.id}`);
       await eventually(page, `${total} of ${total} stored, backfill done`, async () => {
         const text = (await page.locator("main").textContent()) ?? "";
-        return text.includes(`${total} / ${total}`) && /\bdone\b/.test(text);
+        return text.includes(`${total} / ${total}`) && (await page.locator(".tile .badge.s-done").count()) > 0;
       });
     });
 
