@@ -95,6 +95,9 @@ CREATE INDEX accounts_by_user ON accounts (user);
 CREATE INDEX accounts_by_webhook ON accounts (last_webhook_at);
 -- GIG_RETENTION_DAYS deletes tombstones by start too (a tombstone keeps the last object fetched).
 CREATE INDEX gigs_removed_by_start ON gigs (start_ms) WHERE removed_at IS NOT NULL;
+-- The console: accounts carrying an error, and one backfill state page by page in id order.
+CREATE INDEX accounts_with_error ON accounts (last_error_at) WHERE last_error IS NOT NULL;
+CREATE INDEX accounts_by_backfill_id ON accounts (backfill_status, id);
 
 -- Attempts of jobs that failed at least once: what the dead-letter consumer reports.
 CREATE TABLE job_attempts (

@@ -73,7 +73,10 @@ async function main(): Promise<void> {
     console.error(`Is port ${config.port} free? Set PORT to use another one.`);
     process.exit(1);
   }
-  if (argyle) await subscribe(argyle, stack.url, config.receiverVars.ARGYLE_WEBHOOK_SECRET as string);
+  if (argyle) {
+    await subscribe(argyle, stack.url, config.receiverVars.ARGYLE_WEBHOOK_SECRET as string);
+    await syncLocalAccounts(argyle, stack);
+  }
 
   // miniflare does not fire cron triggers: fire the consumer's on its configured schedule.
   const cron = setInterval(
@@ -109,6 +112,18 @@ function localSample(argyle: LocalArgyleServer): { account: string; user: string
   return ids.length > 0 ? { account: account.id, user: account.user, ids } : null;
 }
 
+/**
+ * On an empty database, has the local Argyle announce each of its accounts as fully synced, as
+ * Argyle does when a user connects: the mirror backfills them, so the console shows them at once.
+ */
+async function syncLocalAccounts(argyle: LocalArgyleServer, stack: Stack): Promise<void> {
+  const known = await stack.db.prepare("SELECT COUNT(*) AS n FROM accounts").first<{ n: number }>();
+  if ((known?.n ?? 0) > 0) return;
+  for (const account of argyle.store.accounts()) {
+    await argyle.mutate({ action: "fully_synced", account: account.id });
+  }
+}
+
 /** Points the local Argyle's webhooks at the receiver, as `npm run argyle -- webhooks create` would. */
 async function subscribe(argyle: LocalArgyleServer, receiverUrl: string, secret: string): Promise<void> {
   const response = await fetch(`${argyle.url}/webhooks`, {
@@ -135,6 +150,7 @@ async function printBanner(
     "",
     "Argyle gig mirror: running locally",
     `  receiver        ${url}   (POST /webhooks/argyle, GET /v2/gigs, /api/*, /health)`,
+    `  console         ${url}/console   (sign in with the API token below)`,
     `  Argyle API      ${config.consumerVars.ARGYLE_API_URL ?? "https://api.argyle.com/v2"}${argyle ? "   (local Argyle)" : ""}`,
     `  webhook secret  ${secret}`,
     `  API token       ${token}`,

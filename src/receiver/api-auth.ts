@@ -72,6 +72,16 @@ export async function isAdminToken(env: ReceiverEnv, presented: string): Promise
   return (await grantFor(env, presented))?.role === "admin";
 }
 
+/**
+ * Key material for signing console sessions: every configured admin token, current and previous.
+ * Derived, so there is no extra secret to provision, and rotating the admin token signs every
+ * session out (once its `_PREVIOUS` is removed). Null when no admin token is configured.
+ */
+export function adminKeyMaterial(env: ReceiverEnv): string | null {
+  const admins = configuredTokens(env).filter((t) => t.grant.role === "admin");
+  return admins.length === 0 ? null : admins.map((t) => t.value).join("\u0000");
+}
+
 /** The deprecated API_TOKEN's warning is logged once per isolate, not per request. */
 let legacyWarned = false;
 

@@ -28,6 +28,10 @@ export interface ReceiverEnv {
   API_TOKEN_ADMIN_PREVIOUS?: string;
   /** Secret, deprecated: the old single token; still accepted as admin, with a warning. */
   API_TOKEN?: string;
+  /** Cloudflare Access team name (`<team>.cloudflareaccess.com`): set with the AUD to guard /console by Access. */
+  CONSOLE_ACCESS_TEAM?: string;
+  /** The Access application's audience tag, checked in `Cf-Access-Jwt-Assertion`. */
+  CONSOLE_ACCESS_AUD?: string;
 }
 
 export type ReceiverBindings = { Bindings: ReceiverEnv; Variables: ApiVariables };

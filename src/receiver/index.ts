@@ -7,6 +7,8 @@ import { accountsRoutes } from "./accounts-routes.ts";
 import { alertsRoutes } from "./alerts-routes.ts";
 import { requireApiToken } from "./api-auth.ts";
 import { deletionRoutes } from "./deletion-routes.ts";
+import { bulkRoutes } from "./bulk-routes.ts";
+import { consoleApp } from "./console/app.tsx";
 import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
 import { eventsRoutes } from "./events-routes.ts";
@@ -23,6 +25,8 @@ const app = new Hono<{ Bindings: ReceiverEnv }>({ strict: false });
 
 app.route("/webhooks/argyle", webhookRoute);
 app.route("/health", healthRoute);
+// The operator console guards itself (session cookie or Cloudflare Access), not with API_TOKEN.
+app.route("/console", consoleApp);
 
 // Registered before the routes they guard: Hono runs handlers in registration order.
 app.use("/v2/*", requireApiToken("argyle", "read"));
@@ -30,6 +34,8 @@ app.use("/api/*", requireApiToken("ops", "admin"));
 // "/v2/gigs/*" matches "/v2/gigs" itself too.
 app.use("/v2/gigs/*", freshnessHeaders);
 app.route("/v2/gigs", gigsRoutes);
+// Before the per-id routes, so "replay" and "retry" are never read as ids.
+app.route("/api", bulkRoutes);
 app.route("/api/events", eventsRoutes);
 app.route("/api/accounts", accountsRoutes);
 app.route("/api/failures", failuresRoutes);

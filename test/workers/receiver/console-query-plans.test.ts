@@ -1,0 +1,84 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+  buildAccountEventsQuery,
+  buildAccountGigsQuery,
+  buildAccountPageQuery,
+} from "../../../src/domain/storage/console-accounts.ts";
+import {
+  buildInvalidEventBatchQuery,
+  buildInvalidEventCountQuery,
+  buildOpenFailureBatchQuery,
+  buildOpenFailureCountQuery,
+} from "../../../src/domain/storage/console-bulk.ts";
+import { buildGigEventsQuery } from "../../../src/domain/storage/console-events.ts";
+import {
+  BACKLOG_QUERY,
+  buildAttentionQuery,
+  buildBackfillQuery,
+  buildHourQuery,
+  OPEN_FAILURES_QUERY,
+} from "../../../src/domain/storage/console-overview.ts";
+import type { BoundQuery } from "../../../src/domain/storage/query.ts";
+import { ACCOUNT } from "../api-helpers.ts";
+
+const ID = "0190c0de-0000-7000-8000-000000000001";
+
+async function plan(query: BoundQuery): Promise<string> {
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+    .bind(...query.params)
+    .all<{ detail: string }>();
+  return results.map((r) => r.detail).join("\n");
+}
+
+/** Every read of a table goes through an index (a bare "SCAN <table>" is a full table scan). */
+function expectIndexed(lines: string): void {
+  const reads = lines
+    .split("\n")
+    .filter((l) => /^(SCAN|SEARCH) (gigs|events|failures|accounts|event_bodies|[gefab])\b/.test(l));
+  expect(reads.length).toBeGreaterThan(0);
+  for (const line of reads)
+    expect(line, lines).toMatch(/ USING (COVERING |INTEGER PRIMARY KEY |PRIMARY KEY )?INDEX \w+| USING PRIMARY KEY/);
+}
+
+describe("every console query uses an index", () => {
+  const cases: [string, BoundQuery, RegExp][] = [
+    ["overview: one hour by status", buildHourQuery(Date.now()), /events_by_status/],
+    ["overview: backlog", BACKLOG_QUERY, /events_not_enqueued/],
+    ["overview: backfills in flight", buildBackfillQuery(Date.now()), /accounts_by_backfill/],
+    ["overview: open failures", OPEN_FAILURES_QUERY, /failures_by_status/],
+    ["overview: attention", buildAttentionQuery(Date.now()), /accounts_with_error/],
+    ["accounts: first page", buildAccountPageQuery({ limit: 50 }), /sqlite_autoindex_accounts_1/],
+    [
+      "accounts: one state, next page",
+      buildAccountPageQuery({ status: "failed", after: ACCOUNT, limit: 50 }),
+      /accounts_by_backfill_id/,
+    ],
+    ["account: gigs", buildAccountGigsQuery(ACCOUNT), /gigs_by_account_start/],
+    ["account: events", buildAccountEventsQuery(ACCOUNT), /events_by_account/],
+    ["events: by gig", buildGigEventsQuery(ID), /events_by_account/],
+    [
+      "bulk replay: batch",
+      buildInvalidEventBatchQuery({ account: ACCOUNT, event: "gigs.updated" }, ID, 10),
+      /events_by_/,
+    ],
+    ["bulk replay: count", buildInvalidEventCountQuery({ minId: ID }), /events_by_status/],
+    ["bulk retry: batch", buildOpenFailureBatchQuery({}, ID, 10), /failures_by_status/],
+    ["bulk retry: count", buildOpenFailureCountQuery({ account: ACCOUNT }), /failures_by_/],
+  ];
+
+  it.each(cases)("%s", async (_label, query, index) => {
+    const lines = await plan(query);
+    expectIndexed(lines);
+    expect(lines).toMatch(index);
+  });
+
+  it("overview: the attention list reads each cause through its own index, never every account", async () => {
+    const lines = await plan(buildAttentionQuery(Date.now()));
+    expect(lines).toMatch(/accounts_by_backfill/);
+    expect(lines).toMatch(/failures_by_status/);
+    // Scanning the partial index reads only the accounts that carry an error.
+    expect(lines).toMatch(/SCAN accounts USING INDEX accounts_with_error/);
+    expect(lines).not.toMatch(/^SCAN (a|accounts)\b(?! USING INDEX accounts_with_error)/m);
+  });
+});
