@@ -9,7 +9,7 @@ import type { Job } from "../domain/jobs.ts";
 export interface ReceiverEnv {
   DB: D1Database;
   JOBS: Queue<Job>;
-  /** Largest webhook body accepted, in bytes. Default 1048576 (1 MiB). */
+  /** Largest webhook body accepted, in bytes. Default 1048576 (1 MiB); at most 1900000 (D1's row limit). */
   MAX_BODY_BYTES?: string;
   /** Comma-separated IPs/CIDRs allowed to POST webhooks; empty allows any source. */
   ARGYLE_SOURCE_IPS?: string;
@@ -22,5 +22,3 @@ export interface ReceiverEnv {
 }
 
 export type ReceiverBindings = { Bindings: ReceiverEnv };
-
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
