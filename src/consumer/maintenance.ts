@@ -138,7 +138,10 @@ async function pruneHistory(db: D1Database, cutoffMs: number, read: (rows: numbe
   const doomed = "SELECT id FROM events WHERE id < ?1 ORDER BY id LIMIT ?2";
   const results = await db.batch([
     // Bodies first, while the doomed rows still say which bodies they used; a body also used by
-    // an event that stays (a later duplicate or replay) stays with it.
+    // an event that stays (a later duplicate or replay) stays with it. The events' foreign key on
+    // their body is checked at the batch's commit, when both are gone (SQLite resets this pragma
+    // after every transaction, and a D1 batch is one).
+    db.prepare("PRAGMA defer_foreign_keys = ON"),
     db
       .prepare(
         `DELETE FROM event_bodies WHERE sha256 IN (SELECT body_sha256 FROM events WHERE id IN (${doomed}))
@@ -150,5 +153,5 @@ async function pruneHistory(db: D1Database, cutoffMs: number, read: (rows: numbe
     db.prepare("DELETE FROM job_attempts WHERE updated_at < ?1").bind(cutoffIso),
   ]);
   for (const result of results) read(result.meta.rows_read);
-  return results[1]?.meta.changes ?? 0;
+  return results[2]?.meta.changes ?? 0;
 }
