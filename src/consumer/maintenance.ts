@@ -27,11 +27,24 @@ import type { ConsumerEnv } from "./env.ts";
  */
 export const SWEEP_GRACE_MS = 60_000;
 export const STALL_MS = 15 * 60_000;
-/** Per cron run, to stay well inside the Free plan's 50 subrequests (one body read each). */
-const SWEEP_LIMIT = 25;
+/** Backfills revived per run. */
+const REVIVE_LIMIT = 25;
 const PRUNE_LIMIT = 1000;
-/** Jobs sent per cron run: 5 sendBatch calls of 100 (one event may exceed it alone). */
-const SWEEP_MAX_JOBS = 500;
+/** Subrequests a run keeps for everything but the outbox's body reads and sends. */
+const CRON_RESERVED_SUBREQUESTS = 20;
+
+/**
+ * How much of the outbox one run sends, from the invocation's subrequest budget: each event costs
+ * one body read, and every 100 jobs one sendBatch. Free plan (50): 25 events and 500 jobs a run,
+ * 1,500 events an hour; Paid (e.g. 1000): 930 events and 5,000 jobs. One event may exceed the job
+ * cap alone (it is sent whole: at most ~620 jobs for a 1.9 MB body).
+ */
+export function outboxSweepLimits(maxSubrequests: number): { events: number; jobs: number } {
+  // At most 5,000 jobs (about 2 KB each as JSON) held at once, whatever the plan allows.
+  const jobs = 100 * Math.min(50, Math.max(5, Math.floor(maxSubrequests / 20)));
+  const events = Math.max(1, Math.min(1000, maxSubrequests - CRON_RESERVED_SUBREQUESTS - jobs / 100));
+  return { events, jobs };
+}
 
 export interface MaintenanceSummary {
   requeuedEvents: number;
@@ -49,7 +62,7 @@ export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<M
   };
   // Each step stands alone: one failing must not stop the others.
   await step("send the outbox", async () => {
-    summary.requeuedEvents = await sendUnsentEvents(env, nowMs, read);
+    summary.requeuedEvents = await sendUnsentEvents(env, nowMs, outboxSweepLimits(config.maxSubrequests), read);
   });
   await step("revive stalled backfills", async () => {
     summary.revivedBackfills = await reviveStalledBackfills(env, nowMs, read);
@@ -79,8 +92,13 @@ async function step(name: string, work: () => Promise<void>): Promise<void> {
  * a time and dropped once planned, so 25 stranded 1 MiB bodies cost one body of memory, not 25;
  * only the (capped) jobs accumulate, to be sent in as few calls as the Queue allows.
  */
-async function sendUnsentEvents(env: ConsumerEnv, nowMs: number, read: (rows: number) => void): Promise<number> {
-  const listed = await listUnsentEvents(env.DB, timeOrderedIdFloor(nowMs - SWEEP_GRACE_MS), SWEEP_LIMIT);
+async function sendUnsentEvents(
+  env: ConsumerEnv,
+  nowMs: number,
+  limits: { events: number; jobs: number },
+  read: (rows: number) => void,
+): Promise<number> {
+  const listed = await listUnsentEvents(env.DB, timeOrderedIdFloor(nowMs - SWEEP_GRACE_MS), limits.events);
   read(listed.rowsRead);
   if (listed.rows.length === 0) return 0;
   const jobs: Job[] = [];
@@ -92,7 +110,7 @@ async function sendUnsentEvents(env: ConsumerEnv, nowMs: number, read: (rows: nu
     const planned =
       stored.body === null ? [] : planParsed(parseWebhook(stored.body), row.id, webhookArrivedAt({ event: row }));
     // Stay within the cron's subrequest budget: the rest waits for the next run.
-    if (swept.length > 0 && jobs.length + planned.length > SWEEP_MAX_JOBS) break;
+    if (swept.length > 0 && jobs.length + planned.length > limits.jobs) break;
     jobs.push(...planned);
     swept.push(row.id);
   }
@@ -104,7 +122,7 @@ async function sendUnsentEvents(env: ConsumerEnv, nowMs: number, read: (rows: nu
 }
 
 async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number, read: (rows: number) => void): Promise<number> {
-  const { rows: stalled, rowsRead } = await stalledBackfills(env.DB, nowMs - STALL_MS, SWEEP_LIMIT);
+  const { rows: stalled, rowsRead } = await stalledBackfills(env.DB, nowMs - STALL_MS, REVIVE_LIMIT);
   read(rowsRead);
   if (stalled.length === 0) return 0;
   const receivedAt = new Date(nowMs).toISOString();

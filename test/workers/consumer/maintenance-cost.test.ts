@@ -7,12 +7,12 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/consumer/index.ts";
-import { runMaintenance } from "../../../src/consumer/maintenance.ts";
+import { outboxSweepLimits, runMaintenance } from "../../../src/consumer/maintenance.ts";
 import { newTimeOrderedId } from "../../../src/domain/ids.ts";
 import { ingestWebhook } from "../../../src/domain/ingest.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { clearTables, gigIds, gigsUpdatedBody } from "../helpers.ts";
-import { captureStatements, fullTableScans, planOf, plannable, rowsReadBy } from "../statement-plans.ts";
+import { captureStatements, fullTableScans, plannable, planOf, rowsReadBy } from "../statement-plans.ts";
 
 const NOW = Date.now();
 const MIN = 60_000;
@@ -161,5 +161,19 @@ describe("the cron trigger", () => {
     const sent = captureSends();
     await worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "* * * * *" }), env);
     expect(sent.map((job) => job.job_id)).toEqual([`${id}:0`]);
+  });
+});
+
+describe("the outbox sweep's size", () => {
+  it("fits the subrequest budget: body reads, sends and the rest of the run stay under MAX_SUBREQUESTS", () => {
+    for (const budget of [50, 1000, 10_000]) {
+      const { events, jobs } = outboxSweepLimits(budget);
+      // 1 list + a body read per event + a send per 100 jobs + 1 mark, and room for the other steps.
+      expect(1 + events + jobs / 100 + 1 + 15).toBeLessThanOrEqual(budget);
+      expect(events).toBeGreaterThanOrEqual(25);
+      // Jobs wait in memory until sent: bounded whatever the budget.
+      expect(jobs).toBeLessThanOrEqual(5_000);
+    }
+    expect(outboxSweepLimits(50)).toEqual({ events: 25, jobs: 500 });
   });
 });

@@ -331,6 +331,17 @@ describe("body size limit (MAX_BODY_BYTES)", () => {
     const res = await postWebhook("{}", { env: { MAX_BODY_BYTES: "lots" } });
     expect(res.status).toBe(500);
   });
+
+  it("refuses a MAX_BODY_BYTES that D1 could not store, saying why, and stores nothing", async () => {
+    // A 2 MB limit would accept bodies whose every write then fails: a 503 for a signed webhook.
+    const res = await postWebhook(JSON.stringify(updated), { env: { MAX_BODY_BYTES: "2000000" } });
+    expect(res.status).toBe(500);
+    const { error } = await res.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe("not_configured");
+    expect(error.message).toMatch(/MAX_BODY_BYTES .*1900000.*D1/);
+    expect(await countRows("events")).toBe(0);
+    expect((await postWebhook(JSON.stringify(updated), { env: { MAX_BODY_BYTES: "1900000" } })).status).toBe(202);
+  });
 });
 
 describe("duplicates", () => {
