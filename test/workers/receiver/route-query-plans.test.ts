@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import updated from "../../fixtures/webhooks/gigs.updated.json";
 import { ACCOUNT, api, insertAccount, insertFailure, insertGigs, makeGig } from "../api-helpers.ts";
 import { clearTables, gigIds, postWebhook } from "../helpers.ts";
-import { captureStatements, fullTableScans, planOf, plannable } from "../statement-plans.ts";
+import { captureStatements, fullTableScans, plannable, planOf } from "../statement-plans.ts";
 
 const FAILURE = "0190c0de-0000-7000-8000-000000000001";
 let eventId: string;

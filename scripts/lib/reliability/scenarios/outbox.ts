@@ -125,11 +125,19 @@ async function runReplayAmidNew(ctx: ScenarioContext): Promise<ScenarioResult> {
       }
     }
     await Promise.all(replays);
+    // And once more at the end, when no later change can fetch the revived gig again.
+    await p.waitForDrain([account], 60_000);
+    if (retracted.eventId) {
+      replayed.push(retracted.eventId);
+      await replay(p, retracted.eventId);
+    }
     ctx.log(`${ctx.sizes.faultChanges} changes, ${replayed.length} replays of older events`);
 
     const result = await conclude(p, {
       truth: { accounts: [account], removed: work.removed },
-      notes: [`${replayed.length} replays, ${replayed.filter((id) => id === retracted.eventId).length} of the retracted removal`],
+      notes: [
+        `${replayed.length} replays, ${replayed.filter((id) => id === retracted.eventId).length} of the retracted removal`,
+      ],
     });
     const state = await p.api<{ available_count: number | null }>(`/api/accounts/${account}`);
     if (state.available_count !== newestCount) {
