@@ -11,20 +11,31 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { deriveFigures } from "./lib/bench/figures.ts";
+import { runOutboxScenario } from "./lib/bench/outbox-scenario.ts";
 import { renderReport } from "./lib/bench/report.ts";
+import { renderOutboxSection } from "./lib/bench/report-outbox.ts";
 import { FULL, runBench, TINY } from "./lib/bench/run.ts";
 import { ROOT } from "./lib/stack.ts";
 
 const { values } = parseArgs({
   options: {
     tiny: { type: "boolean", default: false },
+    outbox: { type: "boolean", default: false },
     out: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 if (values.help) {
-  console.log("usage: node scripts/bench.ts [--tiny] [--out FILE]");
+  console.log("usage: node scripts/bench.ts [--tiny] [--outbox] [--out FILE]");
+  process.exit(0);
+}
+
+if (values.outbox) {
+  // Only the outbox piece (round trips before the 202, idle cron rows), printed, nothing written.
+  const settings = (values.tiny ? TINY : FULL).outbox;
+  const result = await runOutboxScenario(settings, (line) => console.error(`bench: ${line}`));
+  console.log(renderOutboxSection(result).join("\n"));
   process.exit(0);
 }
 

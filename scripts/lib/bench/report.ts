@@ -3,9 +3,11 @@
  * ratio between them, each target met or missed, what remains and why, and how to reproduce.
  * @module
  */
+
 import type { ConsumerRow, Figures, IngestRow } from "./figures.ts";
 import type { ProbePiece } from "./ingest-scenario.ts";
 import { alignTables } from "./markdown-tables.ts";
+import { renderOutboxSection } from "./report-outbox.ts";
 import type { BenchResults } from "./run.ts";
 
 const WORKER_NAMES: Record<IngestRow["target"], string> = {
@@ -63,6 +65,7 @@ export function renderReport(results: BenchResults, figures: Figures): string {
     "",
     "Misses are explained under [What remains, and why](#what-remains-and-why).",
     "",
+    ...renderOutboxSection(results.outbox),
     "## 1. Ingest: throughput and latency",
     "",
     `Signed \`gigs.updated\` webhooks, each body different (the first gig ID carries a counter) and`,

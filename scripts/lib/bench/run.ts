@@ -7,6 +7,7 @@
 import { boundSeconds, type ConsumerRun, runBackfillScenario, runFetchScenario } from "./consumer-scenarios.ts";
 import { type IngestResult, type IngestSettings, runIngest } from "./ingest-scenario.ts";
 import { describeMachine, type Machine } from "./machine.ts";
+import { type OutboxResult, type OutboxSettings, runOutboxScenario } from "./outbox-scenario.ts";
 import { PLANS } from "./pipeline.ts";
 
 export interface BenchSettings {
@@ -22,6 +23,7 @@ export interface BenchSettings {
     /** Runs of each consumer scenario per plan. */
     repeats: number;
   };
+  outbox: OutboxSettings;
 }
 
 export const FULL: BenchSettings = {
@@ -37,6 +39,7 @@ export const FULL: BenchSettings = {
     quietMs: 200,
   },
   consumer: { fetchGigs: 2000, backfillGigs: 10_000, latencyMs: 25, repeats: 2 },
+  outbox: { deliveries: 20, latencyMs: 100, idleEvents: 3000 },
 };
 
 export const TINY: BenchSettings = {
@@ -53,6 +56,7 @@ export const TINY: BenchSettings = {
     quietMs: 50,
   },
   consumer: { fetchGigs: 84, backfillGigs: 400, latencyMs: 25, repeats: 1 },
+  outbox: { deliveries: 3, latencyMs: 100, idleEvents: 300 },
 };
 
 export interface BenchResults {
@@ -63,6 +67,7 @@ export interface BenchResults {
   seconds: number;
   ingest: IngestResult;
   consumer: ConsumerRun[];
+  outbox: OutboxResult;
 }
 
 export async function runBench(settings: BenchSettings, progress: (line: string) => void): Promise<BenchResults> {
@@ -89,8 +94,10 @@ export async function runBench(settings: BenchSettings, progress: (line: string)
       );
     }
   }
+  const outbox = await runOutboxScenario(settings.outbox, progress);
   return {
     settings,
+    outbox,
     machine: describeMachine(),
     startedAt,
     seconds: (performance.now() - started) / 1000,
