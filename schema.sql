@@ -32,7 +32,8 @@ CREATE TABLE events (
   body_bytes INTEGER NOT NULL,
   duplicate_of TEXT,                     -- first event with the same body, if any
   replay_of TEXT,                        -- the event this row replays (POST /api/events/{id}/replay)
-  enqueued_at TEXT                       -- set once its jobs are on the queue; null + 'accepted' = sweep it
+  enqueued_at TEXT,                      -- set once its jobs are on the queue; null + 'accepted' = the outbox sends it
+  arrived_at TEXT                        -- when its webhook first arrived (a replay: the original's); dates its jobs
 );
 CREATE INDEX events_by_event ON events (event, id);
 CREATE INDEX events_by_account ON events (account, id);

@@ -50,4 +50,6 @@ CREATE TABLE signature_failures (
 -- first attempt only; rows older than this migration have none.
 ALTER TABLE job_attempts ADD COLUMN first_failed_ms INTEGER;
 -- Live retrying jobs by their latest attempt, covering what the backlog and auth rules read.
+-- Replaces 0004's index of the same name (updated_at only) with one that also covers the rules.
+DROP INDEX IF EXISTS job_attempts_by_updated;
 CREATE INDEX job_attempts_by_updated ON job_attempts (updated_at, reason, first_failed_ms);

@@ -9,6 +9,7 @@
  *   npm run bench -- --only capacity           the capacity part alone (about a minute), writes SCALING.md
  *   npm run bench -- --only capacity --write-ms 2   …with another D1 write latency (default 5)
  *   npm run bench -- --only consumer-cpu [--tiny]   only the consumer CPU probe, printed
+ *   npm run bench -- --only outbox [--tiny]    only round trips before the 202 and idle-cron rows, printed
  *   node scripts/bench.ts --tiny               every scenario at a minimal size (seconds), prints the reports
  *   node scripts/bench.ts --out FILE           write the report to FILE instead (with --only capacity: the section)
  */
@@ -19,13 +20,16 @@ import { CONSUMER_CPU_FULL, CONSUMER_CPU_TINY, renderConsumerCpu, runConsumerCpu
 import { renderCapacity, writeCapacitySection } from "./lib/bench/capacity/report.ts";
 import { runCapacity } from "./lib/bench/capacity/run.ts";
 import { deriveFigures } from "./lib/bench/figures.ts";
+import { runOutboxScenario } from "./lib/bench/outbox-scenario.ts";
 import { renderReport } from "./lib/bench/report.ts";
+import { renderOutboxSection } from "./lib/bench/report-outbox.ts";
 import { FULL, runBench, TINY } from "./lib/bench/run.ts";
 import { ROOT } from "./lib/stack.ts";
 
 const { values } = parseArgs({
   options: {
     tiny: { type: "boolean", default: false },
+    outbox: { type: "boolean", default: false },
     out: { type: "string" },
     only: { type: "string" },
     "write-ms": { type: "string" },
@@ -33,14 +37,22 @@ const { values } = parseArgs({
   },
 });
 
-const usage = "usage: node scripts/bench.ts [--tiny] [--out FILE] [--only capacity|consumer-cpu] [--write-ms MS]";
+const usage = "usage: node scripts/bench.ts [--tiny] [--out FILE] [--only capacity|consumer-cpu|outbox] [--write-ms MS]";
+// --outbox is the older spelling of --only outbox.
+if (values.outbox) values.only = "outbox";
 if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-if (values.only !== undefined && values.only !== "capacity" && values.only !== "consumer-cpu") {
-  console.error(`bench: --only takes "capacity" or "consumer-cpu" (the other parts run together)\n${usage}`);
+if (values.only !== undefined && !["capacity", "consumer-cpu", "outbox"].includes(values.only)) {
+  console.error(`bench: --only takes "capacity", "consumer-cpu" or "outbox" (the other parts run together)\n${usage}`);
   process.exit(2);
+}
+if (values.only === "outbox") {
+  // Only the outbox piece (round trips before the 202, idle cron rows), printed, nothing written.
+  const result = await runOutboxScenario((values.tiny ? TINY : FULL).outbox, (line) => console.error(`bench: ${line}`));
+  console.log(renderOutboxSection(result).join("\n"));
+  process.exit(0);
 }
 if (values.only === "consumer-cpu") {
   const cpu = await runConsumerCpu(values.tiny ? CONSUMER_CPU_TINY : CONSUMER_CPU_FULL, (line) =>

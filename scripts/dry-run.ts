@@ -8,11 +8,17 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { argyleUrlProblems } from "./lib/consumer-url-check.ts";
+import { bodyLimitProblems } from "./lib/body-limit-check.ts";
 import { ROOT } from "./lib/stack.ts";
 
 const CONFIGS = ["wrangler.toml", "wrangler.consumer.toml"];
 
 let failed = 0;
+// Config wrangler accepts but the Workers would refuse at run time.
+for (const problem of bodyLimitProblems(ROOT)) {
+  console.log(`FAIL ${problem}`);
+  failed++;
+}
 for (const config of CONFIGS) {
   const envs = [...readFileSync(path.join(ROOT, config), "utf8").matchAll(/^\[env\.([\w-]+)\]$/gm)].map((m) => m[1]);
   for (const env of [undefined, ...envs]) {

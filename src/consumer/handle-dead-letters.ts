@@ -2,7 +2,8 @@
  * The dead-letter queue's batch handler: turns each message that ran out of retries (or failed
  * permanently) into a row in `failures`, with the reason and last error from the attempt log,
  * narrowed to the gigs still missing. Nothing leaves this queue without a record, unless D1
- * stays down for days (see recordRetrySeconds).
+ * stays down longer than the retries last (about 16 hours, inside the queue's retention: see
+ * dead-letter-retry.ts).
  * @module
  */
 import { describeError } from "../domain/errors.ts";
@@ -12,16 +13,9 @@ import { logError, logInfo } from "../domain/log.ts";
 import { failBackfillStatement } from "../domain/storage/accounts.ts";
 import { freshGigIds } from "../domain/storage/gigs.ts";
 import { clearAttemptsStatement, insertFailureStatement, readAttempts } from "../domain/storage/job-failures.ts";
+import { recordRetrySeconds } from "./dead-letter-retry.ts";
 import type { ConsumerEnv } from "./env.ts";
 
-/**
- * Retrying a failure record that could not be written (D1 trouble): a minute more per attempt,
- * up to an hour, so the DLQ's 100 retries span about three days of D1 outage before the
- * platform drops the message.
- */
-function recordRetrySeconds(attempts: number): number {
-  return Math.min(3600, 60 * attempts);
-}
 /** Largest job JSON kept for an unreadable message. */
 const MAX_RAW_BYTES = 50_000;
 

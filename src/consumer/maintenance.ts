@@ -1,32 +1,51 @@
 /**
- * The cron's work: re-queue what fell through the cracks, and prune old history.
- * - Accepted events whose jobs never reached the queue (a crash, or a failed rollback while the
- *   queue was down) are planned again from their stored body and queued.
+ * The cron's work (every minute): send what the outbox still holds, revive stalled backfills,
+ * prune old history.
+ * - Accepted events whose jobs are not marked sent (the queue failed, or the Worker died after
+ *   the 202) are planned again from their stored body, with the same job ids and date, and sent.
  * - Backfill passes with no checkpoint for 15 minutes get a fresh continuation message.
  * - Events, bodies and attempt logs older than EVENT_RETENTION_DAYS are deleted (failures stay).
+ * Every query reads through an index that holds only rows with something to do, so a run with
+ * nothing to do reads O(1) rows however large the tables; the log line reports `rows_read`.
  * @module
  */
 import { describeError } from "../domain/errors.ts";
 import { timeOrderedIdFloor } from "../domain/ids.ts";
-import { sendJobs } from "../domain/ingest.ts";
+import { planParsed, sendJobs } from "../domain/ingest.ts";
+import { webhookArrivedAt } from "../domain/job-dating.ts";
 import { JOB_VERSION, type Job } from "../domain/jobs.ts";
-import { planWebhookJobs } from "../domain/lifecycle/plan.ts";
 import { logError, logInfo } from "../domain/log.ts";
 import { nudgeBackfillStatement, stalledBackfills } from "../domain/storage/accounts.ts";
-import { listUnenqueuedEvents, markEnqueuedStatement } from "../domain/storage/events.ts";
+import { getBodyBySha, listUnsentEvents, markEnqueuedStatement } from "../domain/storage/events.ts";
 import { parseWebhook } from "../domain/webhook-schema.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
 import { applyRetention, revivePurges, scheduleReconciliation } from "./lifecycle-cron.ts";
 
-/** An event younger than this may still be mid-ingest: leave it to the receiver. */
-const SWEEP_GRACE_MS = 2 * 60_000;
+/**
+ * An event younger than this may still be sending from the receiver's `waitUntil` (which lives
+ * at most about 30 s after the answer): leave it be, so the usual case is not sent twice.
+ */
+export const SWEEP_GRACE_MS = 60_000;
 export const STALL_MS = 15 * 60_000;
-/** Per cron run, to stay well inside the subrequest budget. */
-const SWEEP_LIMIT = 25;
+/** Backfills revived per run. */
+const REVIVE_LIMIT = 25;
 const PRUNE_LIMIT = 1000;
-/** Jobs re-queued per cron run: 5 sendBatch calls of 100 (one event may exceed it alone). */
-const SWEEP_MAX_JOBS = 500;
+/** Subrequests a run keeps for everything but the outbox's body reads and sends. */
+const CRON_RESERVED_SUBREQUESTS = 20;
+
+/**
+ * How much of the outbox one run sends, from the invocation's subrequest budget: each event costs
+ * one body read, and every 100 jobs one sendBatch. Free plan (50): 25 events and 500 jobs a run,
+ * 1,500 events an hour; Paid (e.g. 1000): 930 events and 5,000 jobs. One event may exceed the job
+ * cap alone (it is sent whole: at most ~620 jobs for a 1.9 MB body).
+ */
+export function outboxSweepLimits(maxSubrequests: number): { events: number; jobs: number } {
+  // At most 5,000 jobs (about 2 KB each as JSON) held at once, whatever the plan allows.
+  const jobs = 100 * Math.min(50, Math.max(5, Math.floor(maxSubrequests / 20)));
+  const events = Math.max(1, Math.min(1000, maxSubrequests - CRON_RESERVED_SUBREQUESTS - jobs / 100));
+  return { events, jobs };
+}
 
 export interface MaintenanceSummary {
   requeuedEvents: number;
@@ -36,6 +55,8 @@ export interface MaintenanceSummary {
   expiredGigs: number;
   expiredAccounts: number;
   reconcileQueued: number;
+  /** Rows D1 reports read by this run's queries: O(1) when there is nothing to do. */
+  rowsRead: number;
 }
 
 export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<MaintenanceSummary> {
@@ -48,16 +69,20 @@ export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<M
     expiredGigs: 0,
     expiredAccounts: 0,
     reconcileQueued: 0,
+    rowsRead: 0,
+  };
+  const read = (rows: number) => {
+    summary.rowsRead += rows;
   };
   // Each step stands alone: one failing must not stop the others.
-  await step("sweep un-queued events", async () => {
-    summary.requeuedEvents = await requeueUnenqueuedEvents(env, nowMs);
+  await step("send the outbox", async () => {
+    summary.requeuedEvents = await sendUnsentEvents(env, nowMs, outboxSweepLimits(config.maxSubrequests), read);
   });
   await step("revive stalled backfills", async () => {
-    summary.revivedBackfills = await reviveStalledBackfills(env, nowMs);
+    summary.revivedBackfills = await reviveStalledBackfills(env, nowMs, read);
   });
   await step("prune history", async () => {
-    summary.prunedEvents = await pruneHistory(env.DB, nowMs - config.retentionDays * 86_400_000);
+    summary.prunedEvents = await pruneHistory(env.DB, nowMs - config.retentionDays * 86_400_000, read);
   });
   await step("revive stalled purges", async () => {
     summary.revivedPurges = await revivePurges(env, nowMs);
@@ -70,7 +95,16 @@ export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<M
   await step("schedule reconciliation", async () => {
     summary.reconcileQueued = await scheduleReconciliation(env, config, nowMs);
   });
-  logInfo("maintenance", { ...summary });
+  logInfo("maintenance", {
+    requeued_events: summary.requeuedEvents,
+    revived_backfills: summary.revivedBackfills,
+    pruned_events: summary.prunedEvents,
+    revived_purges: summary.revivedPurges,
+    expired_gigs: summary.expiredGigs,
+    expired_accounts: summary.expiredAccounts,
+    reconcile_queued: summary.reconcileQueued,
+    rows_read: summary.rowsRead,
+  });
   return summary;
 }
 
@@ -82,29 +116,43 @@ async function step(name: string, work: () => Promise<void>): Promise<void> {
   }
 }
 
-async function requeueUnenqueuedEvents(env: ConsumerEnv, nowMs: number): Promise<number> {
-  const rows = await listUnenqueuedEvents(env.DB, timeOrderedIdFloor(nowMs - SWEEP_GRACE_MS), SWEEP_LIMIT);
-  if (rows.length === 0) return 0;
+/**
+ * Sends the jobs of events the receiver recorded but did not mark sent. Bodies are loaded one at
+ * a time and dropped once planned, so 25 stranded 1 MiB bodies cost one body of memory, not 25;
+ * only the (capped) jobs accumulate, to be sent in as few calls as the Queue allows.
+ */
+async function sendUnsentEvents(
+  env: ConsumerEnv,
+  nowMs: number,
+  limits: { events: number; jobs: number },
+  read: (rows: number) => void,
+): Promise<number> {
+  const listed = await listUnsentEvents(env.DB, timeOrderedIdFloor(nowMs - SWEEP_GRACE_MS), limits.events);
+  read(listed.rowsRead);
+  if (listed.rows.length === 0) return 0;
   const jobs: Job[] = [];
-  const swept: typeof rows = [];
-  for (const row of rows) {
-    const parsed = parseWebhook(row.body);
-    // Same event id and arrival time as the original attempt, so the jobs are the same jobs.
-    const planned = planWebhookJobs(parsed, { eventId: row.id, receivedAt: row.received_at });
+  const swept: string[] = [];
+  for (const row of listed.rows) {
+    const stored = await getBodyBySha(env.DB, row.body_sha256);
+    read(stored.rowsRead);
+    // Same event id and date as on arrival (and as a replay dated it), so these are the same jobs.
+    const planned =
+      stored.body === null ? [] : planParsed(parseWebhook(stored.body), row.id, webhookArrivedAt({ event: row }));
     // Stay within the cron's subrequest budget: the rest waits for the next run.
-    if (swept.length > 0 && jobs.length + planned.length > SWEEP_MAX_JOBS) break;
+    if (swept.length > 0 && jobs.length + planned.length > limits.jobs) break;
     jobs.push(...planned);
-    swept.push(row);
+    swept.push(row.id);
   }
   await sendJobs(env.JOBS, jobs);
   const at = new Date(nowMs).toISOString();
-  await env.DB.batch(swept.map((row) => markEnqueuedStatement(env.DB, row.id, at)));
-  logInfo("re-queued events whose jobs never reached the queue", { events: swept.length, jobs: jobs.length });
+  await env.DB.batch(swept.map((id) => markEnqueuedStatement(env.DB, id, at)));
+  logInfo("sent jobs of events left in the outbox", { events: swept.length, jobs: jobs.length });
   return swept.length;
 }
 
-async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number): Promise<number> {
-  const stalled = await stalledBackfills(env.DB, nowMs - STALL_MS, SWEEP_LIMIT);
+async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number, read: (rows: number) => void): Promise<number> {
+  const { rows: stalled, rowsRead } = await stalledBackfills(env.DB, nowMs - STALL_MS, REVIVE_LIMIT);
+  read(rowsRead);
   if (stalled.length === 0) return 0;
   const receivedAt = new Date(nowMs).toISOString();
   const jobs: Job[] = stalled.map((a) => ({
@@ -125,20 +173,32 @@ async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number): Promise<
   return stalled.length;
 }
 
-async function pruneHistory(db: D1Database, cutoffMs: number): Promise<number> {
+/**
+ * Deletes up to PRUNE_LIMIT events older than the cutoff, with the bodies only they used. Both
+ * statements walk the events' primary key from its start and stop at the cutoff, and check a
+ * body's other users on events_by_body, so a run with nothing old reads no row (the old body
+ * prune looked for old bodies by first_received_at, which had no index: it read every body).
+ */
+async function pruneHistory(db: D1Database, cutoffMs: number, read: (rows: number) => void): Promise<number> {
   const cutoffId = timeOrderedIdFloor(cutoffMs);
   const cutoffIso = new Date(cutoffMs).toISOString();
-  const [events] = await db.batch([
-    db
-      .prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ?1 ORDER BY id LIMIT ?2)")
-      .bind(cutoffId, PRUNE_LIMIT),
+  const doomed = "SELECT id FROM events WHERE id < ?1 ORDER BY id LIMIT ?2";
+  const results = await db.batch([
+    // Bodies first, while the doomed rows still say which bodies they used; a body also used by
+    // an event that stays (a later duplicate or replay) stays with it. The events' foreign key on
+    // their body is checked at the batch's commit, when both are gone (SQLite resets this pragma
+    // after every transaction, and a D1 batch is one).
+    db.prepare("PRAGMA defer_foreign_keys = ON"),
     db
       .prepare(
-        `DELETE FROM event_bodies WHERE sha256 IN (SELECT b.sha256 FROM event_bodies b WHERE b.first_received_at < ?1
-           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.body_sha256 = b.sha256) LIMIT ?2)`,
+        `DELETE FROM event_bodies WHERE sha256 IN (SELECT body_sha256 FROM events WHERE id IN (${doomed}))
+           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.body_sha256 = event_bodies.sha256
+             AND e.id > (SELECT MAX(id) FROM (${doomed})))`,
       )
-      .bind(cutoffIso, PRUNE_LIMIT),
+      .bind(cutoffId, PRUNE_LIMIT),
+    db.prepare(`DELETE FROM events WHERE id IN (${doomed})`).bind(cutoffId, PRUNE_LIMIT),
     db.prepare("DELETE FROM job_attempts WHERE updated_at < ?1").bind(cutoffIso),
   ]);
-  return events?.meta.changes ?? 0;
+  for (const result of results) read(result.meta.rows_read);
+  return results[2]?.meta.changes ?? 0;
 }

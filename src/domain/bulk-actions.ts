@@ -6,7 +6,7 @@
  * @module
  */
 import { isD1Error, UnavailableError } from "./errors.ts";
-import { type IngestDeps, ingestWebhook } from "./ingest.ts";
+import type { IngestDeps } from "./ingest.ts";
 import { logInfo } from "./log.ts";
 import { type RedriveResult, redriveFailure } from "./redrive.ts";
 import {
@@ -16,7 +16,8 @@ import {
   type OpenFailureFilter,
   selectBatch,
 } from "./storage/console-bulk.ts";
-import { type EventStatus, getEventBody } from "./storage/events.ts";
+import { replayEvent } from "./replay.ts";
+import type { EventStatus } from "./storage/events.ts";
 
 /**
  * Items per call. A replay costs about four D1/Queue calls and a redrive three; ten of them stay
@@ -62,10 +63,9 @@ export async function replayInvalidEvents(
   let stopped: BulkReport<ReplayItem>["stopped"] = null;
   for (const id of batch.ids) {
     try {
-      const body = await getEventBody(deps.db, id);
+      const replay = await replayEvent(deps, id);
       // Pruned between the selection and now: nothing to replay, move on.
-      if (body !== null) {
-        const replay = await ingestWebhook(deps, body, { replayOf: id });
+      if (replay !== null) {
         settles.push(replay.settle);
         results.push({ id, replay_id: replay.id, status: replay.status });
       }

@@ -1,21 +1,21 @@
 /**
- * Ingest of one signed webhook body: classify it, record it in D1, queue its work. Free of Hono
- * so the receiver route, replays and the consumer's sweeper all run exactly the same steps.
+ * Ingest of one signed webhook body: classify it, record it in D1 with its planned work, then
+ * send that work to the Queue. Free of Hono so the receiver route and replays run exactly the
+ * same steps, and the consumer's sweeper plans exactly the same jobs from the stored row.
+ *
+ * The event row is a transactional outbox: the row, its raw body and (deterministically, from
+ * both) its jobs with their ids are committed in one D1 batch, and that commit is the promise.
+ * Sending happens after the answer; whatever is not marked sent, the cron sends.
  * @module
  */
 import { describeError, UnavailableError } from "./errors.ts";
 import { isArgyleId, newTimeOrderedId } from "./ids.ts";
+import { type EventArrival, webhookArrivedAt } from "./job-dating.ts";
 import { type Job, jobGigIds, toSendBatches } from "./jobs.ts";
 import { planWebhookJobs } from "./lifecycle/plan.ts";
-import { logError } from "./log.ts";
+import { logWarn } from "./log.ts";
 import { sha256Hex } from "./signature.ts";
-import {
-  deleteEvent,
-  type EventRecord,
-  type EventStatus,
-  insertEvent,
-  markEnqueuedStatement,
-} from "./storage/events.ts";
+import { type EventRecord, type EventStatus, insertEvent, markEnqueuedStatement } from "./storage/events.ts";
 import { type ParsedWebhook, parseWebhook } from "./webhook-schema.ts";
 
 export interface IngestDeps {
@@ -31,31 +31,43 @@ export interface IngestResult {
   duplicateOf: string | null;
   gigIds: number;
   jobs: number;
-  /** Bookkeeping to finish after answering (marks the event enqueued); never needed for safety. */
+  /**
+   * Sends the jobs and marks the event sent: hand it to `waitUntil`. Never rejects; on failure
+   * the event stays in the outbox and the cron's sweeper sends it.
+   */
   settle: Promise<void>;
 }
 
+export interface IngestOptions {
+  /** The event this body is replayed from: its id, and its arrival, which dates the work. */
+  replayOf?: { id: string } & EventArrival;
+  now?: Date;
+}
+
 /**
- * Records `body` as an event and enqueues its jobs. Resolves only once both are durable; throws
- * `UnavailableError` if either fails, after undoing the event row (which a failed write may still
- * have committed), so a redelivery starts clean.
+ * Records `body` as an event together with its planned jobs, in one D1 transaction. Resolves once
+ * that commit is durable: from then on the work cannot be lost. Throws `UnavailableError` only if
+ * D1 fails. Such a failure may still have committed (only the answer lost): the row is then kept,
+ * the sweeper sends its work, and a redelivery of the same body is filed as its `duplicate_of`.
  */
 export async function ingestWebhook(
   deps: IngestDeps,
   body: Uint8Array<ArrayBuffer>,
-  options: { replayOf?: string; now?: Date } = {},
+  options: IngestOptions = {},
 ): Promise<IngestResult> {
   const now = options.now ?? new Date();
   const id = newTimeOrderedId(now.getTime());
   const receivedAt = now.toISOString();
+  const arrivedAt = options.replayOf ? webhookArrivedAt({ event: options.replayOf }) : receivedAt;
   const parsed = parseWebhook(body);
-  const jobs = planWebhookJobs(parsed, { eventId: id, receivedAt });
+  const jobs = planParsed(parsed, id, arrivedAt);
   const record = summarize(parsed, {
     id,
     received_at: receivedAt,
+    arrived_at: arrivedAt,
     body_sha256: await sha256Hex(body),
     body_bytes: body.byteLength,
-    replay_of: options.replayOf ?? null,
+    replay_of: options.replayOf?.id ?? null,
     jobs: jobs.length,
     // The plan already holds each distinct ID once: count them there, not in the payload again.
     gig_ids: jobs.reduce((n, job) => n + jobGigIds(job).length, 0),
@@ -65,33 +77,8 @@ export async function ingestWebhook(
   try {
     duplicateOf = await insertEvent(deps.db, record, body);
   } catch (cause) {
-    // The write may have committed with only its answer lost: undo it too, or the sender's
-    // redelivery would be filed as a duplicate of a row whose jobs were never queued.
-    await rollBack(deps.db, id, record.body_sha256);
     throw new UnavailableError("d1", { cause });
   }
-
-  if (jobs.length > 0) {
-    try {
-      await sendJobs(deps.jobs, jobs);
-    } catch (cause) {
-      await rollBack(deps.db, id, record.body_sha256);
-      throw new UnavailableError("queue", { cause });
-    }
-  }
-
-  const settle =
-    jobs.length > 0
-      ? markEnqueuedStatement(deps.db, id, new Date().toISOString())
-          .run()
-          .then(() => undefined)
-          .catch((error: unknown) => {
-            logError("could not mark event enqueued; the sweeper may queue it again", {
-              id,
-              error: describeError(error),
-            });
-          })
-      : Promise.resolve();
 
   return {
     id,
@@ -101,16 +88,31 @@ export async function ingestWebhook(
     duplicateOf,
     gigIds: record.gig_ids,
     jobs: jobs.length,
-    settle,
+    settle: jobs.length > 0 ? sendRecorded(deps, id, jobs) : Promise.resolve(),
   };
 }
 
-/** Deletes the event row `id`, if there is one, after a failed ingest. Never throws. */
-async function rollBack(db: D1Database, id: string, sha256: string): Promise<void> {
-  await deleteEvent(db, id, sha256).catch((error: unknown) => {
-    // A row that exists stays with enqueued_at = NULL: the consumer's cron sweep re-queues it.
-    logError("event rollback failed; the sweeper will re-queue it", { id, error: describeError(error) });
-  });
+/**
+ * The jobs a stored event stands for: the same jobs, with the same ids and date, whether planned
+ * on arrival or again by the sweeper from the stored row (`arrivedAt` from webhookArrivedAt).
+ */
+export function planParsed(parsed: ParsedWebhook, eventId: string, arrivedAt: string): Job[] {
+  return planWebhookJobs(parsed, { eventId, receivedAt: arrivedAt });
+}
+
+/** Sends a recorded event's jobs, then marks it sent. Never rejects: the outbox keeps what failed. */
+async function sendRecorded(deps: IngestDeps, id: string, jobs: readonly Job[]): Promise<void> {
+  try {
+    await sendJobs(deps.jobs, jobs);
+  } catch (error) {
+    logWarn("queue send failed; the event stays in the outbox for the cron", { id, error: describeError(error) });
+    return;
+  }
+  try {
+    await markEnqueuedStatement(deps.db, id, new Date().toISOString()).run();
+  } catch (error) {
+    logWarn("could not mark event sent; the cron may send it again (harmless)", { id, error: describeError(error) });
+  }
 }
 
 /** Sends jobs in as few `sendBatch` calls as the Queue's limits allow, concurrently. */
@@ -122,7 +124,7 @@ export async function sendJobs(queue: Queue<Job>, jobs: readonly Job[]): Promise
 
 type RecordBase = Pick<
   EventRecord,
-  "id" | "received_at" | "body_sha256" | "body_bytes" | "replay_of" | "jobs" | "gig_ids"
+  "id" | "received_at" | "arrived_at" | "body_sha256" | "body_bytes" | "replay_of" | "jobs" | "gig_ids"
 >;
 
 const EMPTY_SUMMARY = {

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { describeError, UnavailableError } from "./errors.ts";
 import { type IngestDeps, sendJobs } from "./ingest.ts";
+import { webhookArrivedAt } from "./job-dating.ts";
 import { type Job, parseJob } from "./jobs.ts";
 import { logError, logInfo, logWarn } from "./log.ts";
 import { getFailure, markRedriven } from "./storage/failures.ts";
@@ -24,7 +25,8 @@ const MAX_JOB_ID_LENGTH = 200;
 
 /**
  * Re-enqueues exactly the failure's job, with a new `job_id` (so the consumer's attempt log starts
- * over) and `received_at` = now (so its freshness check cannot skip gigs fetched since). Throws
+ * over), still dated by its webhook's arrival: gigs fetched since then are fresher than anything
+ * the job could do, and a removal dated "now" would undo a gig Argyle has since served alive. Throws
  * `UnavailableError` if the queue refuses it (nothing is marked) or if marking fails after sending.
  */
 export async function redriveFailure(deps: IngestDeps, id: string, now: Date = new Date()): Promise<RedriveResult> {
@@ -42,7 +44,7 @@ export async function redriveFailure(deps: IngestDeps, id: string, now: Date = n
   const job: Job = {
     ...parsed.output,
     job_id: redriveJobId(parsed.output.job_id, now.getTime()),
-    received_at: redrivenAt,
+    received_at: webhookArrivedAt({ job: parsed.output }),
     origin: "redrive",
     // A dead-lettered backfill's pass was marked failed: redrive as a new, complete pass.
     ...(parsed.output.kind === "backfill" ? { pass: null, cursor: null } : {}),

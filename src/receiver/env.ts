@@ -10,7 +10,7 @@ import type { ApiVariables } from "./api-auth.ts";
 export interface ReceiverEnv {
   DB: D1Database;
   JOBS: Queue<Job>;
-  /** Largest webhook body accepted, in bytes. Default 1048576 (1 MiB). */
+  /** Largest webhook body accepted, in bytes. Default 1048576 (1 MiB); at most 1900000 (D1's row limit). */
   MAX_BODY_BYTES?: string;
   /** Comma-separated IPs/CIDRs allowed to POST webhooks; empty allows any source. */
   ARGYLE_SOURCE_IPS?: string;
@@ -36,4 +36,3 @@ export interface ReceiverEnv {
 
 export type ReceiverBindings = { Bindings: ReceiverEnv; Variables: ApiVariables };
 
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576;

@@ -1,7 +1,8 @@
 /**
  * The event log: GET /api/events (filters `event`, `account`, `status`, `since`), GET
  * /api/events/{id} with the raw body, and POST /api/events/{id}/replay, which runs the stored body
- * through ingest again exactly as on arrival (e.g. after a schema fix made an `invalid` body valid).
+ * through ingest again exactly as on arrival (e.g. after a schema fix made an `invalid` body valid),
+ * its work dated by the original arrival.
  * @module
  */
 import { Hono } from "hono";
@@ -10,7 +11,7 @@ import { ingestWebhook } from "../domain/ingest.ts";
 import { auditStatement } from "../domain/lifecycle/audit.ts";
 import { logInfo } from "../domain/log.ts";
 import { EVENT_LIST } from "../domain/ops-list-params.ts";
-import { getEventBody } from "../domain/storage/events.ts";
+import { getReplaySource } from "../domain/storage/events.ts";
 import { getEventWithBody, listEvents } from "../domain/storage/events-read.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { errorResponse } from "./errors.ts";
@@ -36,11 +37,14 @@ eventsRoutes.get("/:id", async (c) => {
 
 eventsRoutes.post("/:id/replay", async (c) => {
   const id = pathId(c);
-  const body = id === null ? null : await getEventBody(c.env.DB, id);
-  if (id === null || body === null) return errorResponse(c, 404, "not_found", "No event has this id.");
+  const source = id === null ? null : await getReplaySource(c.env.DB, id);
+  if (id === null || source === null) return errorResponse(c, 404, "not_found", "No event has this id.");
   // Audited before it runs: no replay happens without its row (a D1 failure answers 503).
   await auditStatement(c.env.DB, { action: "replay", tokenRole: c.get("tokenRole"), target: id }).run();
-  const result = await ingestWebhook({ db: c.env.DB, jobs: c.env.JOBS }, body, { replayOf: id });
+  // Dated by the original's arrival: replaying old work must not overwrite what is known since.
+  const result = await ingestWebhook({ db: c.env.DB, jobs: c.env.JOBS }, source.body, {
+    replayOf: { id, received_at: source.received_at, arrived_at: source.arrived_at },
+  });
   c.executionCtx.waitUntil(result.settle);
   logInfo("replay", { id: result.id, replay_of: id, status: result.status, event: result.event, jobs: result.jobs });
   return c.json({ status: result.status, id: result.id, replay_of: id }, 202);

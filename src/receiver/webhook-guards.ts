@@ -6,8 +6,9 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ipRestriction } from "hono/ip-restriction";
+import { parseMaxBodyBytes } from "../domain/body-limit.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../domain/signature.ts";
-import { DEFAULT_MAX_BODY_BYTES, type ReceiverEnv } from "./env.ts";
+import type { ReceiverEnv } from "./env.ts";
 import { fail } from "./errors.ts";
 
 export type WebhookVariables = { rawBody: Uint8Array<ArrayBuffer>; secrets: string[] };
@@ -74,10 +75,7 @@ export const requireSignature: Guard = async (c, next) => {
 };
 
 function maxBodyBytes(env: ReceiverEnv): number {
-  if (env.MAX_BODY_BYTES === undefined || env.MAX_BODY_BYTES === "") return DEFAULT_MAX_BODY_BYTES;
-  const value = Number(env.MAX_BODY_BYTES);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    fail(500, "not_configured", "MAX_BODY_BYTES must be a positive integer.");
-  }
-  return value;
+  const parsed = parseMaxBodyBytes(env.MAX_BODY_BYTES);
+  if (!parsed.ok) fail(500, "not_configured", parsed.message);
+  return parsed.value;
 }

@@ -7,6 +7,7 @@ import { renderConsumerCpu } from "./consumer-cpu.ts";
 import type { ConsumerRow, Figures, IngestRow } from "./figures.ts";
 import type { ProbePiece } from "./ingest-scenario.ts";
 import { alignTables } from "./markdown-tables.ts";
+import { renderOutboxSection } from "./report-outbox.ts";
 import type { BenchResults } from "./run.ts";
 
 const WORKER_NAMES: Record<IngestRow["target"], string> = {
@@ -64,6 +65,7 @@ export function renderReport(results: BenchResults, figures: Figures): string {
     "",
     "Misses are explained under [What remains, and why](#what-remains-and-why).",
     "",
+    ...renderOutboxSection(results.outbox),
     "## 1. Ingest: throughput and latency",
     "",
     `Signed \`gigs.updated\` webhooks, each body different (the first gig ID carries a counter) and`,

@@ -14,6 +14,7 @@ import {
 import { boundSeconds, type ConsumerRun, runBackfillScenario, runFetchScenario } from "./consumer-scenarios.ts";
 import { type IngestResult, type IngestSettings, runIngest } from "./ingest-scenario.ts";
 import { describeMachine, type Machine } from "./machine.ts";
+import { type OutboxResult, type OutboxSettings, runOutboxScenario } from "./outbox-scenario.ts";
 import { PLANS } from "./pipeline.ts";
 
 export interface BenchSettings {
@@ -30,6 +31,7 @@ export interface BenchSettings {
     repeats: number;
   };
   consumerCpu: ConsumerCpuSettings;
+  outbox: OutboxSettings;
 }
 
 export const FULL: BenchSettings = {
@@ -46,6 +48,7 @@ export const FULL: BenchSettings = {
   },
   consumer: { fetchGigs: 2000, backfillGigs: 10_000, latencyMs: 25, repeats: 2 },
   consumerCpu: CONSUMER_CPU_FULL,
+  outbox: { deliveries: 20, latencyMs: 100, idleEvents: 3000 },
 };
 
 export const TINY: BenchSettings = {
@@ -63,6 +66,7 @@ export const TINY: BenchSettings = {
   },
   consumer: { fetchGigs: 84, backfillGigs: 400, latencyMs: 25, repeats: 1 },
   consumerCpu: CONSUMER_CPU_TINY,
+  outbox: { deliveries: 3, latencyMs: 100, idleEvents: 300 },
 };
 
 export interface BenchResults {
@@ -74,6 +78,7 @@ export interface BenchResults {
   ingest: IngestResult;
   consumer: ConsumerRun[];
   consumerCpu: ConsumerCpuResult;
+  outbox: OutboxResult;
 }
 
 export async function runBench(settings: BenchSettings, progress: (line: string) => void): Promise<BenchResults> {
@@ -101,8 +106,10 @@ export async function runBench(settings: BenchSettings, progress: (line: string)
     }
   }
   const consumerCpu = await runConsumerCpu(settings.consumerCpu, progress);
+  const outbox = await runOutboxScenario(settings.outbox, progress);
   return {
     settings,
+    outbox,
     machine: describeMachine(),
     startedAt,
     seconds: (performance.now() - started) / 1000,

@@ -96,7 +96,7 @@ export interface Conclusion {
   truth: Truth;
   /** Deliveries whose event rows to check (default: all the pipeline made). */
   deliveries?: readonly Delivery[];
-  /** Run the cron sweep as if 3 minutes later: it re-queues events whose jobs never left. */
+  /** Run the cron sweep as if 3 minutes later: it sends events whose jobs never left (the outbox). */
   sweep?: boolean;
   drainTimeoutMs?: number;
   /** Gigs whose fetches to check (default all). */
@@ -161,9 +161,9 @@ export async function conclude(p: Pipeline, c: Conclusion): Promise<ScenarioResu
 
 /**
  * Runs the cron sweep until no accepted event of `accounts` is left without its jobs marked
- * queued, as the platform's cron would every 5 minutes (25 events per run). Each run is dated 3
- * minutes ahead: the sweep leaves events younger than 2 minutes to the receiver. Returns what is
- * still on the queues afterwards (empty = drained).
+ * queued, as the platform's cron would every minute (25 events per run on the Free plan). Each run
+ * is dated 3 minutes ahead: the sweep leaves events younger than a minute to the receiver. Returns
+ * what is still on the queues afterwards (empty = drained).
  */
 export async function sweep(p: Pipeline, accounts: readonly string[], timeoutMs: number): Promise<string[]> {
   const marks = accounts.map((_, i) => `?${i + 1}`).join(", ");

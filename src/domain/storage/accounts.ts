@@ -151,8 +151,11 @@ export async function stalledBackfills(
   db: D1Database,
   beforeMs: number,
   limit: number,
-): Promise<{ id: string; user: string | null; backfill_pass: string; backfill_cursor: string | null }[]> {
-  const { results } = await db
+): Promise<{
+  rows: { id: string; user: string | null; backfill_pass: string; backfill_cursor: string | null }[];
+  rowsRead: number;
+}> {
+  const { results, meta } = await db
     .prepare(
       `SELECT id, user, backfill_pass, backfill_cursor FROM accounts
        WHERE backfill_status = 'running' AND backfill_progress_ms < ?1 AND COALESCE(backfill_retry_ms, 0) < ?1
@@ -160,7 +163,7 @@ export async function stalledBackfills(
     )
     .bind(beforeMs, limit)
     .all<{ id: string; user: string | null; backfill_pass: string; backfill_cursor: string | null }>();
-  return results;
+  return { rows: results, rowsRead: meta.rows_read };
 }
 
 /**

@@ -11,6 +11,8 @@ export type EventStatus = "accepted" | "recorded" | "invalid";
 export interface EventRecord {
   id: string;
   received_at: string;
+  /** When the webhook first arrived (a replay: the original's); dates the event's jobs. */
+  arrived_at: string;
   event: string | null;
   subscription: string | null;
   account: string | null;
@@ -44,8 +46,8 @@ export async function insertEvent(db: D1Database, rec: EventRecord, body: Uint8A
       .prepare(
         `INSERT INTO events (id, received_at, event, subscription, account, user, status, issues,
            available_count, item_count, window_from, window_to, days_synced, gig_ids, jobs,
-           body_sha256, body_bytes, replay_of, duplicate_of, enqueued_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+           body_sha256, body_bytes, replay_of, arrived_at, duplicate_of, enqueued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
            CASE WHEN ?18 IS NULL THEN (SELECT id FROM events WHERE body_sha256 = ?16 ORDER BY id LIMIT 1) END,
            CASE WHEN ?15 = 0 THEN ?2 END)
          RETURNING duplicate_of`,
@@ -69,6 +71,7 @@ export async function insertEvent(db: D1Database, rec: EventRecord, body: Uint8A
         rec.body_sha256,
         rec.body_bytes,
         rec.replay_of,
+        rec.arrived_at,
       ),
   ]);
   return inserted?.results[0]?.duplicate_of ?? null;
@@ -79,63 +82,60 @@ export function markEnqueuedStatement(db: D1Database, id: string, at: string): D
   return db.prepare("UPDATE events SET enqueued_at = ?2 WHERE id = ?1").bind(id, at);
 }
 
-/**
- * Undoes `insertEvent` after the queue refused its jobs, so the sender's redelivery leaves the
- * log exactly as if the first attempt had never happened. The body goes too unless shared.
- * Deliveries of the same body filed meanwhile as duplicates of this row (Argyle sending it twice
- * at once) must not point at a row that is gone: they take over what it pointed at, or, if it was
- * the original, the oldest of them becomes the original and the others point at it.
- */
-export async function deleteEvent(db: D1Database, id: string, sha256: string): Promise<void> {
-  // Uncorrelated subqueries run once per statement, before any row changes; the body filter
-  // keeps every statement on the events_by_body index.
-  await db.batch([
-    db
-      .prepare(
-        `UPDATE events SET duplicate_of = (SELECT d.duplicate_of FROM events d WHERE d.id = ?1)
-         WHERE body_sha256 = ?2 AND duplicate_of = ?1
-           AND (SELECT d.duplicate_of FROM events d WHERE d.id = ?1) IS NOT NULL`,
-      )
-      .bind(id, sha256),
-    db
-      .prepare(
-        `UPDATE events SET duplicate_of = (SELECT MIN(d.id) FROM events d WHERE d.body_sha256 = ?2 AND d.duplicate_of = ?1)
-         WHERE body_sha256 = ?2 AND duplicate_of = ?1
-           AND id > (SELECT MIN(d.id) FROM events d WHERE d.body_sha256 = ?2 AND d.duplicate_of = ?1)`,
-      )
-      .bind(id, sha256),
-    db.prepare("UPDATE events SET duplicate_of = NULL WHERE body_sha256 = ?2 AND duplicate_of = ?1").bind(id, sha256),
-    db.prepare("DELETE FROM events WHERE id = ?1").bind(id),
-    db
-      .prepare(
-        "DELETE FROM event_bodies WHERE sha256 = ?1 AND NOT EXISTS (SELECT 1 FROM events WHERE body_sha256 = ?1)",
-      )
-      .bind(sha256),
-  ]);
+/** An event whose jobs may not have reached the queue: what the outbox sweeper needs, body aside. */
+export interface UnsentEvent {
+  id: string;
+  received_at: string;
+  arrived_at: string | null;
+  body_sha256: string;
 }
 
-/** Accepted events whose jobs never reached the queue (crash or double fault), oldest first. */
-export async function listUnenqueuedEvents(
+/**
+ * Accepted events whose jobs are not marked sent (the queue failed, or the Worker died after the
+ * 202), oldest first. Bodies are not read here: the sweeper loads them one at a time, so a run
+ * over many large bodies holds one in memory. The partial index holds only unsent rows, so with
+ * nothing to send this reads no row at all, however large the table.
+ */
+export async function listUnsentEvents(
   db: D1Database,
   olderThanId: string,
   limit: number,
-): Promise<{ id: string; received_at: string; body: Uint8Array<ArrayBuffer> }[]> {
-  const { results } = await db
+): Promise<{ rows: UnsentEvent[]; rowsRead: number }> {
+  const { results, meta } = await db
     .prepare(
-      `SELECT e.id, e.received_at, b.body FROM events e JOIN event_bodies b ON b.sha256 = e.body_sha256
-       WHERE e.status = 'accepted' AND e.enqueued_at IS NULL AND e.id < ?1 ORDER BY e.id LIMIT ?2`,
+      `SELECT id, received_at, arrived_at, body_sha256 FROM events INDEXED BY events_not_enqueued
+       WHERE status = 'accepted' AND enqueued_at IS NULL AND id < ?1 ORDER BY id LIMIT ?2`,
     )
     .bind(olderThanId, limit)
-    .all<{ id: string; received_at: string; body: ArrayBuffer | number[] }>();
-  return results.map((row) => ({ ...row, body: blobBytes(row.body) }));
+    .all<UnsentEvent>();
+  return { rows: results, rowsRead: meta.rows_read };
 }
 
-/** The raw body of an event, or null if the event is unknown. */
-export async function getEventBody(db: D1Database, id: string): Promise<Uint8Array<ArrayBuffer> | null> {
+/** One stored body by its hash, or null if it is gone. */
+export async function getBodyBySha(
+  db: D1Database,
+  sha256: string,
+): Promise<{ body: Uint8Array<ArrayBuffer> | null; rowsRead: number }> {
+  const { results, meta } = await db
+    .prepare("SELECT body FROM event_bodies WHERE sha256 = ?1")
+    .bind(sha256)
+    .all<{ body: ArrayBuffer | number[] }>();
+  const row = results[0];
+  return { body: row ? blobBytes(row.body) : null, rowsRead: meta.rows_read };
+}
+
+/** What a replay needs of an event: its raw body and its dating, or null if the event is unknown. */
+export async function getReplaySource(
+  db: D1Database,
+  id: string,
+): Promise<{ body: Uint8Array<ArrayBuffer>; received_at: string; arrived_at: string | null } | null> {
   const row = await db
-    .prepare("SELECT b.body FROM events e JOIN event_bodies b ON b.sha256 = e.body_sha256 WHERE e.id = ?1")
+    .prepare(
+      `SELECT b.body, e.received_at, e.arrived_at FROM events e JOIN event_bodies b ON b.sha256 = e.body_sha256
+       WHERE e.id = ?1`,
+    )
     .bind(id)
-    .first<{ body: ArrayBuffer | number[] }>();
+    .first<{ body: ArrayBuffer | number[]; received_at: string; arrived_at: string | null }>();
   if (!row) return null;
-  return blobBytes(row.body);
+  return { body: blobBytes(row.body), received_at: row.received_at, arrived_at: row.arrived_at };
 }

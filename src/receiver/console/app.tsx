@@ -11,12 +11,12 @@ import * as v from "valibot";
 import { MAX_BULK_LIMIT, replayInvalidEvents, retryOpenFailures } from "../../domain/bulk-actions.ts";
 import { ReplayRequest, RetryRequest } from "../../domain/bulk-params.ts";
 import { isArgyleId } from "../../domain/ids.ts";
-import { ingestWebhook } from "../../domain/ingest.ts";
 import { describeFieldErrors, pageCursors, parseListRequest } from "../../domain/list-params.ts";
 import { logInfo } from "../../domain/log.ts";
 import { EVENT_LIST, FAILURE_LIST } from "../../domain/ops-list-params.ts";
 import { auditStatement } from "../../domain/lifecycle/audit.ts";
 import { redriveFailure } from "../../domain/redrive.ts";
+import { replayEvent } from "../../domain/replay.ts";
 import { getAccount } from "../../domain/storage/accounts-read.ts";
 import {
   BACKFILL_STATES,
@@ -31,7 +31,6 @@ import {
 } from "../../domain/storage/console-bulk.ts";
 import { findEventsByGig, getStoredGig } from "../../domain/storage/console-events.ts";
 import { readOverview } from "../../domain/storage/console-overview.ts";
-import { getEventBody } from "../../domain/storage/events.ts";
 import { getEventWithBody, listEvents } from "../../domain/storage/events-read.ts";
 import { listFailures } from "../../domain/storage/failures.ts";
 import { accessConfig } from "./access.ts";
@@ -322,11 +321,11 @@ consoleApp.get("/events/:id", async (c) => {
 
 consoleApp.post("/events/:id/replay", async (c) => {
   const id = c.req.param("id").toLowerCase();
-  const body = isArgyleId(id) ? await getEventBody(c.env.DB, id) : null;
-  if (body === null) return c.text("No event has this id.", 404);
+  if (!isArgyleId(id) || (await getEventWithBody(c.env.DB, id)) === null) return c.text("No event has this id.", 404);
   await consoleAudit(c.env.DB, "replay", id);
   // The same steps as POST /api/events/{id}/replay.
-  const result = await ingestWebhook({ db: c.env.DB, jobs: c.env.JOBS }, body, { replayOf: id });
+  const result = await replayEvent({ db: c.env.DB, jobs: c.env.JOBS }, id);
+  if (result === null) return c.text("No event has this id.", 404);
   c.executionCtx.waitUntil(result.settle);
   logInfo("replay", {
     id: result.id,

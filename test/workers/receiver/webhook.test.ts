@@ -333,6 +333,17 @@ describe("body size limit (MAX_BODY_BYTES)", () => {
     const res = await postWebhook("{}", { env: { MAX_BODY_BYTES: "lots" } });
     expect(res.status).toBe(500);
   });
+
+  it("refuses a MAX_BODY_BYTES that D1 could not store, saying why, and stores nothing", async () => {
+    // A 2 MB limit would accept bodies whose every write then fails: a 503 for a signed webhook.
+    const res = await postWebhook(JSON.stringify(updated), { env: { MAX_BODY_BYTES: "2000000" } });
+    expect(res.status).toBe(500);
+    const { error } = await res.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe("not_configured");
+    expect(error.message).toMatch(/MAX_BODY_BYTES .*1900000.*D1/);
+    expect(await countRows("events")).toBe(0);
+    expect((await postWebhook(JSON.stringify(updated), { env: { MAX_BODY_BYTES: "1900000" } })).status).toBe(202);
+  });
 });
 
 describe("duplicates", () => {
@@ -374,7 +385,7 @@ describe("large payloads", () => {
 });
 
 describe("infrastructure faults", () => {
-  it("answers 503 with Retry-After when D1 fails, and queues nothing", async () => {
+  it("answers 503 with Retry-After when D1 fails, and records and queues nothing", async () => {
     const queue = spyOnQueue();
     vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: Network connection lost."));
     const res = await postWebhook(JSON.stringify(updated));
@@ -387,108 +398,7 @@ describe("infrastructure faults", () => {
     expect(queue.spy).not.toHaveBeenCalled();
     expect(await countRows("events")).toBe(0);
   });
-
-  it("undoes a D1 write whose answer was lost, so the redelivery is not filed as a duplicate", async () => {
-    // Found by the reliability suite (ingest-d1-fails): D1 committed the event, then the Worker
-    // saw an error. The 503 made Argyle redeliver, and the redelivery pointed at a phantom row.
-    const queue = spyOnQueue();
-    const batch = env.DB.batch.bind(env.DB);
-    vi.spyOn(env.DB, "batch").mockImplementationOnce(async (statements) => {
-      await batch(statements);
-      throw new Error("D1_ERROR: Network connection lost.");
-    });
-    const body = JSON.stringify(updated);
-    const res = await postWebhook(body);
-    expect(res.status).toBe(503);
-    expect(await countRows("events")).toBe(0);
-    expect(await countRows("event_bodies")).toBe(0);
-    expect(queue.spy).not.toHaveBeenCalled();
-
-    const retry = await postWebhook(body);
-    expect(retry.status).toBe(202);
-    expect(await retry.json()).toEqual({ status: "accepted", id: expect.any(String) });
-    expect(await countRows("events")).toBe(1);
-  });
-
-  it("answers 503 when the queue fails and leaves no event behind, so the redelivery is clean", async () => {
-    const send = vi.spyOn(env.JOBS, "sendBatch").mockRejectedValueOnce(new Error("Queue send failed"));
-    const body = JSON.stringify(updated);
-    const res = await postWebhook(body);
-    expect(res.status).toBe(503);
-    expect(await countRows("events")).toBe(0);
-    expect(await countRows("event_bodies")).toBe(0);
-
-    const retry = await postWebhook(body);
-    expect(retry.status).toBe(202);
-    const { id, duplicate_of } = await retry.json<{ id: string; duplicate_of?: string }>();
-    expect(duplicate_of).toBeUndefined();
-    expect(await countRows("events")).toBe(1);
-    expect(send).toHaveBeenCalledTimes(2);
-    expect((await eventRow(id))?.enqueued_at).toEqual(expect.any(String));
-  });
-
-  it("rolls back without orphaning a duplicate filed meanwhile: it becomes the original", async () => {
-    // Found by the reliability suite's property test (regressions/concurrent-duplicate-while-
-    // ingest-fails.json): Argyle sent a body twice at once; the first copy's queue send failed
-    // after the second was filed as its duplicate, and the rollback left the second pointing at
-    // an event that no longer existed, with no original left for the body.
-    let failSend: (error: Error) => void = () => {};
-    const held = new Promise<never>((_, reject) => {
-      failSend = reject;
-    });
-    const send = vi.spyOn(env.JOBS, "sendBatch").mockImplementationOnce(() => held);
-    const body = JSON.stringify(updated);
-    const first = postWebhook(body);
-    await vi.waitUntil(() => send.mock.calls.length === 1);
-    const second = await (await postWebhook(body)).json<{ id: string; duplicate_of?: string }>();
-    expect(second.duplicate_of).toEqual(expect.any(String));
-    failSend(new Error("Queue send failed"));
-    expect((await first).status).toBe(503);
-
-    const rows = await env.DB.prepare("SELECT id, duplicate_of FROM events").all();
-    expect(rows.results).toEqual([{ id: second.id, duplicate_of: null }]);
-    const redelivery = await (await postWebhook(body)).json<{ duplicate_of?: string }>();
-    expect(redelivery.duplicate_of).toBe(second.id);
-  });
-
-  it("on rollback, points duplicates of a duplicate at the original", async () => {
-    const body = JSON.stringify(updated);
-    const original = await (await postWebhook(body)).json<{ id: string }>();
-    let failSend: (error: Error) => void = () => {};
-    const held = new Promise<never>((_, reject) => {
-      failSend = reject;
-    });
-    const send = vi.spyOn(env.JOBS, "sendBatch").mockImplementationOnce(() => held);
-    const middle = postWebhook(body);
-    await vi.waitUntil(() => send.mock.calls.length === 1);
-    const middleId = (
-      await env.DB.prepare("SELECT id FROM events WHERE id != ?1").bind(original.id).first<{ id: string }>()
-    )?.id as string;
-    // A copy filed as a duplicate of the one in flight (the oldest-id rule picks it when its id sorts first).
-    await env.DB.prepare(
-      `INSERT INTO events (id, received_at, status, body_sha256, body_bytes, duplicate_of)
-       SELECT 'ffffffff-ffff-7fff-bfff-ffffffffffff', received_at, status, body_sha256, body_bytes, ?1 FROM events WHERE id = ?1`,
-    )
-      .bind(middleId)
-      .run();
-    failSend(new Error("Queue send failed"));
-    expect((await middle).status).toBe(503);
-    const rows = await env.DB.prepare("SELECT id, duplicate_of FROM events ORDER BY id").all();
-    expect(rows.results).toEqual([
-      { id: original.id, duplicate_of: null },
-      { id: "ffffffff-ffff-7fff-bfff-ffffffffffff", duplicate_of: original.id },
-    ]);
-  });
-
-  it("leaves an un-enqueued row for the sweeper if the rollback itself fails", async () => {
-    vi.spyOn(env.JOBS, "sendBatch").mockRejectedValueOnce(new Error("Queue send failed"));
-    const batch = env.DB.batch.bind(env.DB);
-    vi.spyOn(env.DB, "batch").mockImplementationOnce(batch).mockRejectedValueOnce(new Error("D1 down"));
-    const res = await postWebhook(JSON.stringify(updated));
-    expect(res.status).toBe(503);
-    const row = await env.DB.prepare("SELECT status, enqueued_at FROM events").first();
-    expect(row).toEqual({ status: "accepted", enqueued_at: null });
-  });
+  // The outbox's other faults (queue down, answer lost after commit) are in outbox.test.ts.
 });
 
 describe("other routes", () => {

@@ -95,7 +95,7 @@ async function runFuzz(ctx: ScenarioContext): Promise<ScenarioResult> {
       if (violations.length < 40) violations.push(line);
     };
     let accepted = 0;
-    // A 503 may leave an event only when its rollback failed too (see event-check.ts).
+    // A 503 may leave an event only when its commit's answer was lost (see event-check.ts).
     let leftBehind = 0;
     for (const o of outcomes) {
       const effect = attemptEffect(o.status, o.calls);

@@ -12,9 +12,11 @@ import { FUZZ_SCENARIO } from "./fuzz.ts";
 import { HISTORY_SCENARIO } from "./histories.ts";
 import { INGEST_SCENARIOS } from "./ingest-faults.ts";
 import { LOAD_SCENARIO } from "./load.ts";
+import { OUTBOX_SCENARIOS } from "./outbox.ts";
 
 export const SCENARIOS: readonly Scenario[] = [
   ...INGEST_SCENARIOS,
+  ...OUTBOX_SCENARIOS,
   ...CONSUMER_SCENARIOS,
   ...ARGYLE_SCENARIOS,
   ARGYLE_404_STORM_SCENARIO,

@@ -1,9 +1,9 @@
 /**
  * Faults at the door: the receiver's D1 writes and Queue sends fail (before taking effect, or
- * after, with the answer lost). Argyle's side of the contract is to redeliver on 503; ours is that
- * after redelivery the event log and the mirror are exactly what the deliveries account for: no
- * event lost, no gig ID lost, duplicates marked, phantom rows (from lost answers or a failed
- * rollback) re-queued by the cron sweep.
+ * after, with the answer lost). Only a D1 failure may answer 503 (the sender may redeliver); a
+ * Queue failure is the outbox's business. Afterwards the event log and the mirror are exactly
+ * what the deliveries account for: no event lost, no gig ID lost, duplicates marked, events whose
+ * jobs did not reach the queue (a send failed, or a commit's answer was lost) sent by the cron.
  * @module
  */
 import { createRandom } from "../../../../src/local-argyle/random.ts";
