@@ -92,6 +92,8 @@ CREATE TABLE accounts (
 );
 CREATE INDEX accounts_by_backfill ON accounts (backfill_status, backfill_progress_ms);
 CREATE INDEX accounts_by_reconciled ON accounts (last_reconciled_ms);
+-- Accounts whose reconciliation found drift: the watchdog's drift rule reads only these.
+CREATE INDEX accounts_by_drift ON accounts (drift_found) WHERE drift_found > 0;
 CREATE INDEX accounts_by_user ON accounts (user);
 CREATE INDEX accounts_by_webhook ON accounts (last_webhook_at);
 -- GIG_RETENTION_DAYS deletes tombstones by start too (a tombstone keeps the last object fetched).

@@ -44,6 +44,8 @@ ALTER TABLE accounts ADD COLUMN last_reconciled_ms INTEGER;
 ALTER TABLE accounts ADD COLUMN reconcile_queued_ms INTEGER;
 ALTER TABLE accounts ADD COLUMN drift_found INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX accounts_by_reconciled ON accounts (last_reconciled_ms);
+-- Accounts whose reconciliation found drift: the watchdog's drift rule reads only these.
+CREATE INDEX accounts_by_drift ON accounts (drift_found) WHERE drift_found > 0;
 CREATE INDEX accounts_by_user ON accounts (user);
 CREATE INDEX accounts_by_webhook ON accounts (last_webhook_at);
 -- GIG_RETENTION_DAYS deletes tombstones by start too (a tombstone keeps the last object fetched).

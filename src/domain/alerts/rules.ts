@@ -106,7 +106,8 @@ export function ruleQueries(config: AlertConfig, nowMs: number): Record<string, 
  */
 export function driftQuery(config: AlertConfig): RuleQuery {
   return {
-    sql: "SELECT COUNT(*) AS n, COALESCE(SUM(drift_found), 0) AS gigs FROM accounts WHERE drift_found > ?1",
+    // `drift_found > 0` lets SQLite use the partial index accounts_by_drift (a bound ?1 alone cannot).
+    sql: "SELECT COUNT(*) AS n, COALESCE(SUM(drift_found), 0) AS gigs FROM accounts WHERE drift_found > 0 AND drift_found > ?1",
     params: [config.driftGigs],
   };
 }
