@@ -4,7 +4,7 @@
  * scripts/lib/argyle-*.ts.
  * @module
  */
-import { runArgyle } from "./lib/argyle-run.ts";
-import { processIo } from "./lib/cli-io.ts";
+import { runArgyle } from "./lib/argyle/run.ts";
+import { processIo } from "./lib/common/cli-io.ts";
 
 process.exitCode = await runArgyle(process.argv.slice(2), process.env, processIo());

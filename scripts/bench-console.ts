@@ -11,7 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { startStack } from "./lib/stack.ts";
+import { startStack } from "./lib/common/stack.ts";
 
 const { values } = parseArgs({
   options: {

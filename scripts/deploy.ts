@@ -1,6 +1,6 @@
 /**
  * `npm run deploy [-- --env staging|production] [--dry-run]`: remote D1 migrations, then the
- * consumer, then the receiver (see scripts/lib/deploy-plan.ts for why in that order). Each step
+ * consumer, then the receiver (see scripts/lib/deploy/plan.ts for why in that order). Each step
  * runs `wrangler` from PATH (npm run puts node_modules/.bin first) with its output shown as is;
  * the first failure stops the deploy.
  * @module
@@ -8,10 +8,10 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EXIT_OK, EXIT_USAGE, UsageError } from "./lib/cli-errors.ts";
-import { processIo } from "./lib/cli-io.ts";
-import { DEPLOY_USAGE, type DeployCommand, deployPlan, parseDeployArgs } from "./lib/deploy-plan.ts";
-import { runDeploySteps } from "./lib/deploy-run.ts";
+import { EXIT_OK, EXIT_USAGE, UsageError } from "./lib/common/cli-errors.ts";
+import { processIo } from "./lib/common/cli-io.ts";
+import { DEPLOY_USAGE, type DeployCommand, deployPlan, parseDeployArgs } from "./lib/deploy/plan.ts";
+import { runDeploySteps } from "./lib/deploy/run.ts";
 
 /** The project root, where the wrangler configs are (wherever npm run was started from). */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

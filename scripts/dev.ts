@@ -12,12 +12,12 @@ import path from "node:path";
 import { MIRRORED_EVENTS } from "../src/domain/lifecycle/plan.ts";
 import { signBody } from "../src/domain/signature.ts";
 import { basicAuthHeader } from "../src/local-argyle/app.ts";
-import { type AlertSink, startAlertSink } from "./lib/alert-sink.ts";
-import { configuredCron, cronIntervalMs } from "./lib/cron-schedule.ts";
-import { type DevConfig, devConfig } from "./lib/dev-config.ts";
-import { type LocalArgyleServer, startLocalArgyle } from "./lib/local-argyle-server.ts";
-import { formatLogLine } from "./lib/log-format.ts";
-import { ROOT, type Stack, startStack } from "./lib/stack.ts";
+import { type LocalArgyleServer, startLocalArgyle } from "./lib/common/local-argyle-server.ts";
+import { ROOT, type Stack, startStack } from "./lib/common/stack.ts";
+import { type AlertSink, startAlertSink } from "./lib/dev/alert-sink.ts";
+import { type DevConfig, devConfig } from "./lib/dev/config.ts";
+import { configuredCron, cronIntervalMs } from "./lib/dev/cron-schedule.ts";
+import { formatLogLine } from "./lib/dev/log-format.ts";
 
 const DATA_DIR = path.join(ROOT, ".wrangler", "mirror-dev");
 

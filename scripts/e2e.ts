@@ -13,9 +13,9 @@ import type { BrowserContext, Page } from "playwright-core";
 import { signBody } from "../src/domain/signature.ts";
 import { GIG_EVENT_NAMES } from "../src/domain/webhook-schema.ts";
 import { basicAuthHeader } from "../src/local-argyle/app.ts";
+import { startLocalArgyle } from "./lib/common/local-argyle-server.ts";
+import { ROOT, startStack } from "./lib/common/stack.ts";
 import { findChromium, launchChromium } from "./lib/e2e/chromium.ts";
-import { startLocalArgyle } from "./lib/local-argyle-server.ts";
-import { ROOT, startStack } from "./lib/stack.ts";
 
 const OUT = path.join(ROOT, "test-results", "console");
 const TOKEN = "e2e-admin-token";

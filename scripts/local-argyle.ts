@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { startLocalArgyle } from "./lib/local-argyle-server.ts";
+import { startLocalArgyle } from "./lib/common/local-argyle-server.ts";
 
 const { values } = parseArgs({
   options: {

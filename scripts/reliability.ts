@@ -13,11 +13,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { ROOT } from "./lib/common/stack.ts";
 import { type Environment, formatMs, renderReport } from "./lib/reliability/report.ts";
 import { currentScale } from "./lib/reliability/scale.ts";
 import { describeRun, runScenario, type ScenarioRun } from "./lib/reliability/scenario.ts";
 import { SCENARIOS } from "./lib/reliability/scenarios/index.ts";
-import { ROOT } from "./lib/stack.ts";
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
  * scripts/lib/send-*.ts.
  * @module
  */
-import { processIo } from "./lib/cli-io.ts";
-import { runSend } from "./lib/send-run.ts";
+import { processIo } from "./lib/common/cli-io.ts";
+import { runSend } from "./lib/send/run.ts";
 
 process.exitCode = await runSend(process.argv.slice(2), process.env, processIo());

@@ -6,8 +6,8 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { bodyLimitProblems } from "../../scripts/lib/body-limit-check.ts";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { ROOT } from "../../scripts/lib/common/stack.ts";
+import { bodyLimitProblems } from "../../scripts/lib/deploy/body-limit-check.ts";
 
 async function configWith(edit: (toml: string) => string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "body-limit-"));

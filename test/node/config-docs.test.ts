@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { ROOT } from "../../scripts/lib/common/stack.ts";
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 

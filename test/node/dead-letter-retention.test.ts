@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { ROOT } from "../../scripts/lib/common/stack.ts";
 import { QUEUE_RETENTION_SECONDS, recordRetrySeconds } from "../../src/consumer/dead-letter-retry.ts";
 
 interface QueueConsumer {

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, type LocalD1 } from "../../scripts/lib/migrations.ts";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { applyMigrations, type LocalD1 } from "../../scripts/lib/common/migrations.ts";
+import { ROOT } from "../../scripts/lib/common/stack.ts";
 
 const A = "0187c66e-e7e5-811c-b006-2232f00f426a";
 const U = "018051aa-f7a9-a0db-2f38-6cfa325e9d69";

@@ -6,7 +6,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { ROOT } from "../../scripts/lib/common/stack.ts";
 import { NEWEST_MIGRATION } from "../../src/domain/schema-version.ts";
 
 describe("NEWEST_MIGRATION", () => {

@@ -7,8 +7,8 @@ import path from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_splitSqlQuery } from "wrangler";
-import { applyMigrations, type LocalD1 } from "../../scripts/lib/migrations.ts";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { applyMigrations, type LocalD1 } from "../../scripts/lib/common/migrations.ts";
+import { ROOT } from "../../scripts/lib/common/stack.ts";
 
 let mf: Miniflare;
 let fromMigrations: LocalD1;

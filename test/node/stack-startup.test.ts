@@ -6,7 +6,7 @@
  */
 import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type Stack, startStack } from "../../scripts/lib/common/stack.ts";
 
 /** A port free right now (the OS picks it; the listener is closed again at once). */
 function freePort(): Promise<number> {

@@ -9,8 +9,8 @@
  * @module
  */
 import path from "node:path";
-import { bundleWorker } from "../bundle.ts";
-import { ROOT, startStack } from "../stack.ts";
+import { bundleWorker } from "../common/bundle.ts";
+import { ROOT, startStack } from "../common/stack.ts";
 import { CLOCK_TICKS, cpuSeconds, workerdServing } from "./proc.ts";
 
 const PROBE_PATH = "/__bench/consumer-probe";

@@ -11,8 +11,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { bundleWorker } from "../bundle.ts";
-import { ROOT, startStack } from "../stack.ts";
+import { bundleWorker } from "../common/bundle.ts";
+import { ROOT, startStack } from "../common/stack.ts";
 import { runLoad } from "./load.ts";
 import { CLOCK_TICKS, cpuSeconds, sampleRss, workerdServing } from "./proc.ts";
 import { percentile } from "./stats.ts";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { ROOT } from "../stack.ts";
+import { ROOT } from "../common/stack.ts";
 
 export interface Machine {
   cpu: string;

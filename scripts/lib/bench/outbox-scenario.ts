@@ -13,7 +13,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import path from "node:path";
 import { newTimeOrderedId } from "../../../src/domain/ids.ts";
 import { SIGNATURE_HEADER } from "../../../src/domain/signature.ts";
-import { ROOT, startStack } from "../stack.ts";
+import { ROOT, startStack } from "../common/stack.ts";
 import { median } from "./stats.ts";
 
 export interface OutboxSettings {

@@ -7,9 +7,9 @@
 import path from "node:path";
 import { GIG_EVENT_NAMES } from "../../../src/domain/webhook-schema.ts";
 import { basicAuthHeader } from "../../../src/local-argyle/app.ts";
-import { bundleWorker } from "../bundle.ts";
-import { type LocalArgyleServer, startLocalArgyle } from "../local-argyle-server.ts";
-import { ROOT, type Stack, startStack } from "../stack.ts";
+import { bundleWorker } from "../common/bundle.ts";
+import { type LocalArgyleServer, startLocalArgyle } from "../common/local-argyle-server.ts";
+import { ROOT, type Stack, startStack } from "../common/stack.ts";
 import { IO_PATH, type IoTotals } from "./io-totals.ts";
 import { workerdServing } from "./proc.ts";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_EVENTS, parseArgyleArgs } from "../../../scripts/lib/argyle-args.ts";
-import { argyleApiConfig, describeArgyleApi } from "../../../scripts/lib/argyle-config.ts";
-import { describeArgyleError } from "../../../scripts/lib/argyle-error-text.ts";
-import { UsageError } from "../../../scripts/lib/cli-errors.ts";
-import { formatTable } from "../../../scripts/lib/text-table.ts";
-import { generateSecret, subscriptionRequests } from "../../../scripts/lib/webhook-subscriptions.ts";
+import { DEFAULT_EVENTS, parseArgyleArgs } from "../../../scripts/lib/argyle/args.ts";
+import { argyleApiConfig, describeArgyleApi } from "../../../scripts/lib/argyle/config.ts";
+import { describeArgyleError } from "../../../scripts/lib/argyle/error-text.ts";
+import { generateSecret, subscriptionRequests } from "../../../scripts/lib/argyle/webhook-subscriptions.ts";
+import { UsageError } from "../../../scripts/lib/common/cli-errors.ts";
+import { formatTable } from "../../../scripts/lib/common/text-table.ts";
 
 const URL = "https://mirror.example.com/webhooks/argyle";
 const ID = "205c027e-8a4d-4248-b395-d4f345dfd49f";

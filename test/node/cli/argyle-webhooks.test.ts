@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runArgyle } from "../../../scripts/lib/argyle-run.ts";
-import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/local-argyle-server.ts";
+import { runArgyle } from "../../../scripts/lib/argyle/run.ts";
+import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/common/local-argyle-server.ts";
 import { captureIo, closedPort, type FakeServer, startFakeServer } from "./helpers.ts";
 
 const RECEIVER = "http://127.0.0.1:8787/webhooks/argyle";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../../scripts/lib/cli-errors.ts";
-import { type DeployStep, deployPlan, formatStep, parseDeployArgs } from "../../../scripts/lib/deploy-plan.ts";
-import { runDeploySteps, type StepResult } from "../../../scripts/lib/deploy-run.ts";
+import { UsageError } from "../../../scripts/lib/common/cli-errors.ts";
+import { type DeployStep, deployPlan, formatStep, parseDeployArgs } from "../../../scripts/lib/deploy/plan.ts";
+import { runDeploySteps, type StepResult } from "../../../scripts/lib/deploy/run.ts";
 import { captureIo } from "./helpers.ts";
 
 describe("npm run deploy: the plan", () => {

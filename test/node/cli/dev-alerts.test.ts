@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { formatNotification, startAlertSink } from "../../../scripts/lib/alert-sink.ts";
-import { configuredCron, cronIntervalMs } from "../../../scripts/lib/cron-schedule.ts";
-import { ROOT } from "../../../scripts/lib/stack.ts";
+import { ROOT } from "../../../scripts/lib/common/stack.ts";
+import { formatNotification, startAlertSink } from "../../../scripts/lib/dev/alert-sink.ts";
+import { configuredCron, cronIntervalMs } from "../../../scripts/lib/dev/cron-schedule.ts";
 
 describe("npm run dev fires the cron on the consumer's schedule", () => {
   it("reads the interval of the configured cron", () => {

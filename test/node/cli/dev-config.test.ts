@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEV_DEFAULTS, devConfig } from "../../../scripts/lib/dev-config.ts";
+import { DEV_DEFAULTS, devConfig } from "../../../scripts/lib/dev/config.ts";
 
 describe("npm run dev configuration", () => {
   it("runs everything locally on embedded defaults", () => {

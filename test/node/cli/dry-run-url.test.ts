@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { argyleUrlProblems } from "../../../scripts/lib/consumer-url-check.ts";
+import { argyleUrlProblems } from "../../../scripts/lib/deploy/consumer-url-check.ts";
 import { argyleApiUrlProblem } from "../../../src/domain/argyle-api-url.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CliIo } from "../../../scripts/lib/cli-io.ts";
+import type { CliIo } from "../../../scripts/lib/common/cli-io.ts";
 
 export interface CapturedIo extends CliIo {
   stdout: string[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../../scripts/lib/cli-errors.ts";
-import { parseSendArgs, type SendPlan } from "../../../scripts/lib/send-args.ts";
+import { UsageError } from "../../../scripts/lib/common/cli-errors.ts";
+import { parseSendArgs, type SendPlan } from "../../../scripts/lib/send/args.ts";
 
 const GIG_A = "0187b43a-35fa-56e2-1a95-f7e4232a4b3a";
 const GIG_B = "0187dbfa-6f5e-a33a-af26-7e12ff408fea";

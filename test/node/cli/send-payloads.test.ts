@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliFailure } from "../../../scripts/lib/cli-errors.ts";
-import { localArgyleSource } from "../../../scripts/lib/local-argyle-client.ts";
-import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/local-argyle-server.ts";
-import { parseSendArgs, type SendPlan } from "../../../scripts/lib/send-args.ts";
-import { resolveTarget } from "../../../scripts/lib/send-target.ts";
-import { tamperSignature, webhookHeaders } from "../../../scripts/lib/signed-webhook.ts";
-import { buildPayload, type Envelope } from "../../../scripts/lib/webhook-payloads.ts";
+import { CliFailure } from "../../../scripts/lib/common/cli-errors.ts";
+import { localArgyleSource } from "../../../scripts/lib/common/local-argyle-client.ts";
+import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/common/local-argyle-server.ts";
+import { parseSendArgs, type SendPlan } from "../../../scripts/lib/send/args.ts";
+import { tamperSignature, webhookHeaders } from "../../../scripts/lib/send/signed-webhook.ts";
+import { resolveTarget } from "../../../scripts/lib/send/target.ts";
+import { buildPayload, type Envelope } from "../../../scripts/lib/send/webhook-payloads.ts";
 import { verifySignature } from "../../../src/domain/signature.ts";
 import { parseWebhook } from "../../../src/domain/webhook-schema.ts";
 import { compareGigs } from "../../../src/local-argyle/dataset.ts";

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/local-argyle-server.ts";
+import { type LocalArgyleServer, startLocalArgyle } from "../../../scripts/lib/common/local-argyle-server.ts";
 import { verifySignature } from "../../../src/domain/signature.ts";
 import type { Gig } from "../../../src/local-argyle/model.ts";
 

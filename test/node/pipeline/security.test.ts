@@ -9,10 +9,10 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleWorker } from "../../../scripts/lib/bundle.ts";
+import { bundleWorker } from "../../../scripts/lib/common/bundle.ts";
+import { ROOT } from "../../../scripts/lib/common/stack.ts";
 import { LogSink } from "../../../scripts/lib/reliability/log-sink.ts";
 import { Pipeline, SECRETS, sign } from "../../../scripts/lib/reliability/pipeline.ts";
-import { ROOT } from "../../../scripts/lib/stack.ts";
 import { guardedRoutes, READ_API_ROUTES } from "../../workers/guarded-routes.ts";
 
 // Imported by path, so that tsconfig.node.json does not type-check the Worker with Node's types.

@@ -12,8 +12,8 @@
  */
 import path from "node:path";
 import type { MutateResult } from "../../../../src/local-argyle/mutate.ts";
-import type { LocalD1 } from "../../migrations.ts";
-import { ROOT, startStack } from "../../stack.ts";
+import type { LocalD1 } from "../../common/migrations.ts";
+import { ROOT, startStack } from "../../common/stack.ts";
 import { PAGE_SIZE } from "../consumer-scenarios.ts";
 import type { IoTotals } from "../io-totals.ts";
 import { type Pipeline, PLANS, startPipeline, waitUntil } from "../pipeline.ts";

@@ -8,7 +8,7 @@
  */
 
 import { createRandom } from "../../../../src/local-argyle/random.ts";
-import { startAlertSink } from "../../alert-sink.ts";
+import { startAlertSink } from "../../dev/alert-sink.ts";
 import { Pipeline, sleep } from "../pipeline.ts";
 import { conclude, type Scenario, type ScenarioContext, type ScenarioResult } from "../scenario.ts";
 import { type Change, pool, Workload } from "../workload.ts";

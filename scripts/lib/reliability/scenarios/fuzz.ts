@@ -11,7 +11,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { createRandom } from "../../../../src/local-argyle/random.ts";
-import { ROOT } from "../../stack.ts";
+import { ROOT } from "../../common/stack.ts";
 import { attemptEffect } from "../event-check.ts";
 import { BINDING_CALLS_HEADER } from "../fault-protocol.ts";
 import { isReceiverD1, isReceiverQueue, randomFailures } from "../fault-rules.ts";

@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { createRandom, type Random } from "../../../../src/local-argyle/random.ts";
-import { ROOT } from "../../stack.ts";
+import { ROOT } from "../../common/stack.ts";
 import type { FaultRule } from "../binding-faults.ts";
 import { checkEvents } from "../event-check.ts";
 import { combine, crashes, isConsumerD1Batch, isReceiverD1, isReceiverQueue, randomFailures } from "../fault-rules.ts";

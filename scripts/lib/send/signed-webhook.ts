@@ -4,7 +4,7 @@
  * the receiver's 401 path can be seen (a missing or malformed header would test less).
  * @module
  */
-import { SIGNATURE_HEADER, signBody } from "../../src/domain/signature.ts";
+import { SIGNATURE_HEADER, signBody } from "../../../src/domain/signature.ts";
 
 export async function webhookHeaders(body: string, secret: string, tamper = false): Promise<Record<string, string>> {
   const signature = await signBody(secret, body);

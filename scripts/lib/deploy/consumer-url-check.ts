@@ -5,8 +5,8 @@
  * @module
  */
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { argyleApiUrlProblem } from "../../src/domain/argyle-api-url.ts";
-import { DEFAULT_ARGYLE_API_URL } from "../../src/domain/argyle-client.ts";
+import { argyleApiUrlProblem } from "../../../src/domain/argyle-api-url.ts";
+import { DEFAULT_ARGYLE_API_URL } from "../../../src/domain/argyle-client.ts";
 
 /** One line per environment of `configPath` whose ARGYLE_API_URL is refused; empty when all pass. */
 export function argyleUrlProblems(configPath: string, envs: readonly (string | undefined)[]): string[] {

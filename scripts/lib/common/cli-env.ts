@@ -4,7 +4,7 @@
  * @module
  */
 
-import { DEV_DEFAULTS } from "./dev-config.ts";
+import { DEV_DEFAULTS } from "../dev/config.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { experimental_readRawConfig } from "wrangler";
-import { parseMaxBodyBytes } from "../../src/domain/body-limit.ts";
+import { parseMaxBodyBytes } from "../../../src/domain/body-limit.ts";
 
 type Vars = Record<string, unknown> | undefined;
 

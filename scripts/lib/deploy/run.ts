@@ -4,9 +4,9 @@
  * be tested without wrangler.
  * @module
  */
-import { EXIT_FAILED, EXIT_OK } from "./cli-errors.ts";
-import type { CliIo } from "./cli-io.ts";
-import { type DeployStep, formatStep } from "./deploy-plan.ts";
+import { EXIT_FAILED, EXIT_OK } from "../common/cli-errors.ts";
+import type { CliIo } from "../common/cli-io.ts";
+import { type DeployStep, formatStep } from "./plan.ts";
 
 /** How a step's process ended: like spawnSync's result. */
 export interface StepResult {

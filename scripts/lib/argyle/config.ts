@@ -3,9 +3,9 @@
  * unset, the local Argyle of `npm run dev` with its local credentials.
  * @module
  */
-import { type Env, envValue, localArgyleOrigin } from "./cli-env.ts";
-import { UsageError } from "./cli-errors.ts";
-import { DEV_DEFAULTS } from "./dev-config.ts";
+import { type Env, envValue, localArgyleOrigin } from "../common/cli-env.ts";
+import { UsageError } from "../common/cli-errors.ts";
+import { DEV_DEFAULTS } from "../dev/config.ts";
 
 export interface ArgyleApiConfig {
   /** Base URL without a trailing slash, e.g. https://api.argyle.com/v2 */

@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { type CreateCommand, isPartiallySynced } from "./argyle-args.ts";
+import { type CreateCommand, isPartiallySynced } from "./args.ts";
 
 export interface SubscriptionRequest {
   name: string;

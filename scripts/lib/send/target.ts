@@ -6,14 +6,14 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { CliFailure } from "./cli-errors.ts";
+import { CliFailure } from "../common/cli-errors.ts";
 import {
   type GigRef,
   type LocalAccount,
   type LocalArgyleSource,
   LocalArgyleUnreachable,
-} from "./local-argyle-client.ts";
-import type { SendEvent, SendPlan } from "./send-args.ts";
+} from "../common/local-argyle-client.ts";
+import type { SendEvent, SendPlan } from "./args.ts";
 
 /** Argyle's default `days_synced` for gigs.partially_synced (its gigs webhooks reference). */
 export const DEFAULT_DAYS_SYNCED = 30;

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { createLocalArgyle, type LocalArgyle, type LocalArgyleOptions } from "../../src/local-argyle/app.ts";
+import { createLocalArgyle, type LocalArgyle, type LocalArgyleOptions } from "../../../src/local-argyle/app.ts";
 
 export interface LocalArgyleServerOptions extends LocalArgyleOptions {
   /** 0 (the default) picks a free port. */

@@ -7,9 +7,10 @@
  * - accounts.removed: the account reads as deleted (404), i.e. its purge has begun.
  * @module
  */
+
+import type { SendEvent } from "./args.ts";
 import { type AccountSnapshot, accountSnapshot, gigStatus, type ReadApi } from "./read-api.ts";
-import type { SendEvent } from "./send-args.ts";
-import type { SendTarget } from "./send-target.ts";
+import type { SendTarget } from "./target.ts";
 
 export type WaitGoal =
   | { kind: "none"; reason: string }

@@ -3,8 +3,8 @@
  * removed) and GET /api/accounts/{id} (counts and backfill progress), with the API token.
  * @module
  */
-import { CliFailure, describeFetchError } from "./cli-errors.ts";
-import { fetchJson, type JsonResponse } from "./fetch-json.ts";
+import { CliFailure, describeFetchError } from "../common/cli-errors.ts";
+import { fetchJson, type JsonResponse } from "../common/fetch-json.ts";
 
 export interface ReadApi {
   /** e.g. http://127.0.0.1:8787 */

@@ -5,10 +5,11 @@
  * @see /work/shared/reference/argyle.md §4
  * @module
  */
-import type { ArgyleApiConfig } from "./argyle-config.ts";
-import { describeArgyleError } from "./argyle-error-text.ts";
-import { CliFailure, describeFetchError } from "./cli-errors.ts";
-import { basicAuthorization, fetchJson, isSuccess, type JsonResponse } from "./fetch-json.ts";
+
+import { CliFailure, describeFetchError } from "../common/cli-errors.ts";
+import { basicAuthorization, fetchJson, isSuccess, type JsonResponse } from "../common/fetch-json.ts";
+import type { ArgyleApiConfig } from "./config.ts";
+import { describeArgyleError } from "./error-text.ts";
 import type { SubscriptionRequest } from "./webhook-subscriptions.ts";
 
 /** A subscription as Argyle returns it. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { argsError, UsageError } from "./cli-errors.ts";
+import { argsError, UsageError } from "../common/cli-errors.ts";
 
 export const DEPLOY_ENVS = ["staging", "production"] as const;
 export type DeployEnv = (typeof DEPLOY_ENVS)[number];

@@ -3,13 +3,14 @@
  * print results on stdout and notes and errors on stderr. Returns the exit code.
  * @module
  */
-import { ARGYLE_USAGE, type ArgyleCommand, type CreateCommand, parseArgyleArgs } from "./argyle-args.ts";
-import { type ArgyleApiConfig, argyleApiConfig, describeArgyleApi } from "./argyle-config.ts";
-import { createWebhook, deleteWebhook, listWebhooks, type Webhook } from "./argyle-webhooks-api.ts";
-import { CliFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./cli-errors.ts";
-import type { CliIo } from "./cli-io.ts";
+
+import { CliFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../common/cli-errors.ts";
+import type { CliIo } from "../common/cli-io.ts";
+import { ARGYLE_USAGE, type ArgyleCommand, type CreateCommand, parseArgyleArgs } from "./args.ts";
+import { type ArgyleApiConfig, argyleApiConfig, describeArgyleApi } from "./config.ts";
 import { formatConfig, formatWebhookList } from "./webhook-list-format.ts";
 import { generateSecret, subscriptionRequests } from "./webhook-subscriptions.ts";
+import { createWebhook, deleteWebhook, listWebhooks, type Webhook } from "./webhooks-api.ts";
 
 export async function runArgyle(
   argv: readonly string[],

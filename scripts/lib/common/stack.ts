@@ -17,7 +17,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { bundleWorker } from "./bundle.ts";
 import { applyMigrations, type LocalD1 } from "./migrations.ts";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface StackOptions {
   host?: string;

@@ -3,16 +3,16 @@
  * print each answer, then wait for the mirror through the read API. Returns the exit code.
  * @module
  */
-import { CliFailure, describeFetchError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./cli-errors.ts";
-import type { CliIo } from "./cli-io.ts";
-import { fetchJson, isSuccess, type JsonResponse } from "./fetch-json.ts";
-import { type LocalArgyleSource, localArgyleSource } from "./local-argyle-client.ts";
+import { CliFailure, describeFetchError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../common/cli-errors.ts";
+import type { CliIo } from "../common/cli-io.ts";
+import { fetchJson, isSuccess, type JsonResponse } from "../common/fetch-json.ts";
+import { type LocalArgyleSource, localArgyleSource } from "../common/local-argyle-client.ts";
+import { parseSendArgs, SEND_USAGE, type SendPlan } from "./args.ts";
 import { formatSeconds, type WaitGoal, waitForMirror, waitGoal } from "./mirror-wait.ts";
 import { ProgressLine } from "./progress-line.ts";
 import { type AccountSnapshot, accountSnapshot, type ReadApi } from "./read-api.ts";
-import { parseSendArgs, SEND_USAGE, type SendPlan } from "./send-args.ts";
-import { resolveTarget, type SendTarget } from "./send-target.ts";
 import { webhookHeaders } from "./signed-webhook.ts";
+import { resolveTarget, type SendTarget } from "./target.ts";
 import { buildPayload } from "./webhook-payloads.ts";
 
 export interface SendDeps {

@@ -4,8 +4,8 @@
  * @module
  */
 
+import { DEV_DEFAULTS } from "../dev/config.ts";
 import { CliFailure, describeFetchError } from "./cli-errors.ts";
-import { DEV_DEFAULTS } from "./dev-config.ts";
 import { basicAuthorization, fetchJson, type JsonResponse } from "./fetch-json.ts";
 
 /** An account as GET /_local/accounts describes it. */

@@ -4,8 +4,8 @@
  * @see /work/shared/reference/argyle.md §3.2, §3.3
  * @module
  */
-import type { SendEvent } from "./send-args.ts";
-import type { SendTarget, TargetGig } from "./send-target.ts";
+import type { SendEvent } from "./args.ts";
+import type { SendTarget, TargetGig } from "./target.ts";
 
 /** The subscription name Argyle echoes in every payload: `npm run argyle -- webhooks create`'s default. */
 export const SUBSCRIPTION_NAME = "argyle-gig-mirror";

@@ -4,8 +4,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { isArgyleId } from "../../src/domain/ids.ts";
-import { argsError, UsageError } from "./cli-errors.ts";
+import { isArgyleId } from "../../../src/domain/ids.ts";
+import { argsError, UsageError } from "../common/cli-errors.ts";
 
 /**
  * What `create` subscribes to by default: every gig event, and `accounts.removed`, which makes

@@ -3,7 +3,7 @@
  * change is a new line, so the record stays readable.
  * @module
  */
-import type { CliIo } from "./cli-io.ts";
+import type { CliIo } from "../common/cli-io.ts";
 
 export class ProgressLine {
   readonly #io: CliIo;

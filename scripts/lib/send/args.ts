@@ -4,10 +4,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { isArgyleId } from "../../src/domain/ids.ts";
-import { type Env, envValue, localArgyleOrigin, localReceiverUrl } from "./cli-env.ts";
-import { argsError, UsageError } from "./cli-errors.ts";
-import { DEV_DEFAULTS } from "./dev-config.ts";
+import { isArgyleId } from "../../../src/domain/ids.ts";
+import { type Env, envValue, localArgyleOrigin, localReceiverUrl } from "../common/cli-env.ts";
+import { argsError, UsageError } from "../common/cli-errors.ts";
+import { DEV_DEFAULTS } from "../dev/config.ts";
 
 /**
  * The five gig events, `accounts.removed` (the mirror purges the account), and one other event to

@@ -3,8 +3,9 @@
  * text is deliberately left out, so a list is safe to paste into a ticket.
  * @module
  */
-import type { Webhook } from "./argyle-webhooks-api.ts";
-import { formatTable } from "./text-table.ts";
+
+import { formatTable } from "../common/text-table.ts";
+import type { Webhook } from "./webhooks-api.ts";
 
 const HEADERS = ["id", "name", "events", "config", "url", "created_at", "last_sent_at"];
 
