@@ -268,9 +268,22 @@ describe("POST /api/events/{id}/replay", () => {
     expect(await countRows("events")).toBe(0);
   });
 
-  it("answers 503 with Retry-After when the queue refuses, leaving no replay behind", async () => {
+  it("records the replay even when the queue refuses: 202, its work left in the outbox for the cron", async () => {
     const original = await post(JSON.stringify(updated));
     vi.spyOn(env.JOBS, "sendBatch").mockRejectedValueOnce(new Error("Queue send failed"));
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const { status, body } = await apiJson<{ id: string; replay_of: string }>(`/api/events/${original}/replay`, {
+      method: "POST",
+    });
+    expect(status).toBe(202);
+    expect(body.replay_of).toBe(original);
+    const row = await env.DB.prepare("SELECT status, enqueued_at FROM events WHERE id = ?1").bind(body.id).first();
+    expect(row).toEqual({ status: "accepted", enqueued_at: null });
+  });
+
+  it("answers 503 with Retry-After when D1 refuses, leaving no replay behind", async () => {
+    const original = await post(JSON.stringify(updated));
+    vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: D1 DB is overloaded."));
     const { status, body, res } = await apiJson<{ error: { code: string } }>(`/api/events/${original}/replay`, {
       method: "POST",
     });
