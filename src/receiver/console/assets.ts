@@ -40,7 +40,8 @@ button.secondary { background: var(--bg); color: var(--accent); }
 .inline { display: inline; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: .8rem; border: 1px solid currentColor; }
 .s-accepted, .s-done, .s-redriven { color: var(--ok); } .s-invalid, .s-failed, .s-open { color: var(--bad); }
-.s-recorded, .s-none { color: var(--rec); } .s-running { color: var(--warn); }
+.s-recorded, .s-none { color: var(--rec); } .s-running, .s-acknowledged, .s-pending { color: var(--warn); }
+.s-resolved { color: var(--ok); }
 .notice { border: 1px solid var(--line); border-left: 4px solid var(--accent); background: var(--panel); padding: 8px 12px; border-radius: 6px; }
 .notice.error { border-left-color: var(--bad); }
 .muted { color: var(--muted); }
