@@ -65,7 +65,7 @@ describe("every console query uses an index", () => {
       buildAccountPageQuery({ status: "failed", after: ACCOUNT, limit: 50 }),
       /accounts_by_backfill_id/,
     ],
-    ["account: gigs", buildAccountGigsQuery(ACCOUNT), /gigs_by_account_start/],
+    ["account: gigs", buildAccountGigsQuery(ACCOUNT), /gigs_by_account_newest/],
     ["account: events", buildAccountEventsQuery(ACCOUNT), /events_by_account/],
     ["events: by gig", buildGigEventsQuery(ID), /events_by_account/],
     [
