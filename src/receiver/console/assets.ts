@@ -24,6 +24,7 @@ h1 { font-size: 1.5rem; margin: 0 0 12px; } h2 { font-size: 1.15rem; margin: 24p
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 12px; margin: 0; }
 .tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: var(--panel); margin: 0; }
 .tile dt { color: var(--muted); font-size: .85rem; } .tile dd { margin: 0; font-size: 1.35rem; font-weight: 600; }
+.tile dd .sub { font-size: .85rem; font-weight: 400; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }

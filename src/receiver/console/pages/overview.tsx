@@ -62,7 +62,7 @@ export function OverviewPage(props: {
           <dt>Open alerts</dt>
           <dd>
             <a href="/console/alerts?status=open">{count(props.openAlerts.open)}</a>{" "}
-            <span class="muted">
+            <span class="sub">
               <a href="/console/alerts?status=acknowledged">{count(props.openAlerts.acknowledged)} acknowledged</a>
             </span>
           </dd>
