@@ -15,9 +15,9 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { CONSUMER_CPU_FULL, CONSUMER_CPU_TINY, renderConsumerCpu, runConsumerCpu } from "./lib/bench/consumer-cpu.ts";
 import { renderCapacity, writeCapacitySection } from "./lib/bench/capacity/report.ts";
 import { runCapacity } from "./lib/bench/capacity/run.ts";
+import { CONSUMER_CPU_FULL, CONSUMER_CPU_TINY, renderConsumerCpu, runConsumerCpu } from "./lib/bench/consumer-cpu.ts";
 import { deriveFigures } from "./lib/bench/figures.ts";
 import { renderReport } from "./lib/bench/report.ts";
 import { FULL, runBench, TINY } from "./lib/bench/run.ts";
