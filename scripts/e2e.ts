@@ -3,7 +3,8 @@
  * playwright-core) against the real Workers, local D1 and queues, and the local Argyle, as
  * `npm run dev` runs them. It signs in, sees an account complete, breaks a gig's fetch with a
  * local Argyle fault, sees the failure, redrives it and watches the account come back; replays an
- * invalid event; runs axe-core on every screen; and screenshots every screen at 375 and 1440 px
+ * invalid event; lets the watchdog's cron open an alert for it and acknowledges it on the Alerts
+ * screen; runs axe-core on every screen; and screenshots every screen at 375 and 1440 px
  * into test-results/console/. Without a browser it fails, saying how to get one.
  */
 import { mkdir, readFile } from "node:fs/promises";
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
       RETRY_BASE_SECONDS: "0",
       RETRY_MAX_SECONDS: "1",
       ARGYLE_TIMEOUT_MS: "1500",
+      // One cron run opens an alert (no damping), so the Alerts screen is seen with one open.
+      ALERT_CHECKS: "1",
     },
     // Quick dead-lettering: three deliveries, then the failure is recorded.
     queueOverrides: {
@@ -185,6 +188,18 @@ async function main(): Promise<void> {
       await page.locator(`a[href="/console/events/${id}"]`).waitFor();
     });
 
+    await step(
+      "the watchdog's cron opens an alert for the invalid webhook, and the Alerts screen lists it",
+      async () => {
+        await stack.runCron();
+        await page.goto(`${base}/alerts?status=open&rule=invalid_webhooks`);
+        await page.getByRole("button", { name: "Acknowledge" }).first().waitFor();
+        await page.goto(base);
+        const open = page.locator('a[href="/console/alerts?status=open"]');
+        if (Number(((await open.textContent()) ?? "").trim()) < 1) throw new Error("the Overview counts no open alert");
+      },
+    );
+
     const screens: [string, string][] = [
       ["overview", "/console"],
       ["accounts", "/console/accounts"],
@@ -239,6 +254,14 @@ async function main(): Promise<void> {
       await page.emulateMedia({ colorScheme: "dark" });
       await page.goto(base);
       await page.screenshot({ path: path.join(OUT, "overview-1440-dark.png"), fullPage: true });
+    });
+
+    await step("acknowledges the open alert", async () => {
+      await page.goto(`${base}/alerts?status=open&rule=invalid_webhooks`);
+      await page.getByRole("button", { name: "Acknowledge" }).first().click();
+      await page.getByText("acknowledged: no more notices for it").waitFor();
+      await page.goto(`${base}/alerts?status=acknowledged&rule=invalid_webhooks`);
+      await page.locator(".badge.s-acknowledged").first().waitFor();
     });
 
     await step("logs out", async () => {

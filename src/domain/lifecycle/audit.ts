@@ -5,7 +5,14 @@
  */
 import { newTimeOrderedId } from "../ids.ts";
 
-export type AuditAction = "purge" | "delete_account" | "delete_user" | "replay" | "redrive" | "retention_gigs";
+export type AuditAction =
+  | "purge"
+  | "delete_account"
+  | "delete_user"
+  | "replay"
+  | "redrive"
+  | "retention_gigs"
+  | "acknowledge";
 export type PurgeReason = "webhook" | "api" | "retention";
 
 export interface AuditEntry {
@@ -14,7 +21,7 @@ export interface AuditEntry {
   tokenRole?: string | null;
   account?: string | null;
   user?: string | null;
-  /** The event or failure an API call acted on. */
+  /** The event, failure or alert an API call acted on. */
   target?: string | null;
   detail?: Record<string, string | number | boolean | null | readonly string[]> | null;
 }

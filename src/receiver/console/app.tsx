@@ -8,6 +8,8 @@ import { type Context, Hono } from "hono";
 import { csrf as originCheck } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
 import * as v from "valibot";
+import { ALERT_LIST, ALERT_STATUSES, acknowledgeAlert, listAlerts } from "../../domain/alerts/read.ts";
+import { RULES } from "../../domain/alerts/rules.ts";
 import { MAX_BULK_LIMIT, replayInvalidEvents, retryOpenFailures } from "../../domain/bulk-actions.ts";
 import { ReplayRequest, RetryRequest } from "../../domain/bulk-params.ts";
 import { isArgyleId } from "../../domain/ids.ts";
@@ -37,6 +39,7 @@ import { accessConfig } from "./access.ts";
 import { consoleSecret, isAdminToken } from "./admin-token.ts";
 import { openAlertCount } from "./alerts-hook.ts";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets.ts";
+import { withQuery } from "./format.ts";
 import { type ConsoleEnv, requirePrincipal } from "./guard.ts";
 import { AccountPage, AccountsPage } from "./pages/accounts.tsx";
 import { AlertsPage } from "./pages/alerts.tsx";
@@ -450,9 +453,73 @@ consoleApp.post("/failures/:id/retry", async (c) => {
   }
 });
 
-consoleApp.get("/alerts", (c) => {
+consoleApp.get("/alerts", async (c) => {
   const p = c.get("principal");
-  return page(c, <AlertsPage csrf={p.csrf} who={p.who} />);
+  const q = c.req.query();
+  const nowMs = Date.now();
+  const notice =
+    q.acknowledged && isArgyleId(q.acknowledged)
+      ? `Alert ${q.acknowledged} acknowledged: no more notices for it until it resolves or its rule finds something newer.`
+      : q.not_open
+        ? "That alert is no longer open (it resolved or went back to pending): nothing to acknowledge."
+        : undefined;
+  const { acknowledged: _a, not_open: _n, ...listQuery } = q;
+  const filters = { status: q.status, rule: q.rule };
+  const parsed = parseListRequest(ALERT_LIST, listQuery);
+  const live = openAlertCount(c.env.DB);
+  if (!parsed.ok) {
+    return page(
+      c,
+      <AlertsPage
+        rows={[]}
+        live={await live}
+        filters={filters}
+        next={null}
+        error={describeFieldErrors(parsed.errors)}
+        csrf={p.csrf}
+        who={p.who}
+        nowMs={nowMs}
+      />,
+      400,
+    );
+  }
+  const [result, counts] = await Promise.all([listAlerts(c.env.DB, parsed.value), live]);
+  const edges = { first: result.rows[0]?.id, last: result.rows.at(-1)?.id };
+  const next = pageCursors(ALERT_LIST, parsed.value, edges, result.hasMore).next;
+  const params = parsed.value.params;
+  return page(
+    c,
+    <AlertsPage
+      rows={result.rows}
+      live={counts}
+      filters={{ status: params.status, rule: params.rule }}
+      next={next}
+      notice={notice}
+      csrf={p.csrf}
+      who={p.who}
+      nowMs={nowMs}
+    />,
+  );
+});
+
+consoleApp.post("/alerts/:id/ack", async (c) => {
+  const id = c.req.param("id").toLowerCase();
+  if (!isArgyleId(id)) return c.text("No alert has this id.", 404);
+  const form = await c.req.parseBody();
+  // Back to the list as it was filtered; only known values, so the redirect cannot be steered.
+  const status = ALERT_STATUSES.find((s) => s === form.status);
+  const rule = RULES.find((r) => r === form.rule);
+  await consoleAudit(c.env.DB, "acknowledge", id);
+  // The same step as POST /api/alerts/{id}/ack.
+  const result = await acknowledgeAlert(c.env.DB, id);
+  switch (result.outcome) {
+    case "not_found":
+      return c.text("No alert has this id.", 404);
+    case "not_open":
+      return c.redirect(withQuery("/console/alerts", { status, rule, not_open: "1" }), 303);
+    case "acknowledged":
+      return c.redirect(withQuery("/console/alerts", { status, rule, acknowledged: id }), 303);
+  }
 });
 
 function str(value: unknown): string | undefined {
@@ -464,7 +531,12 @@ function definedOnly(record: Record<string, string | undefined>): Record<string,
 }
 
 /** The audit row of a console action (role `console`: a signed-in session or Cloudflare Access). */
-function consoleAudit(db: D1Database, action: "replay" | "redrive", target: string, filter?: object): Promise<unknown> {
+function consoleAudit(
+  db: D1Database,
+  action: "replay" | "redrive" | "acknowledge",
+  target: string,
+  filter?: object,
+): Promise<unknown> {
   const detail = filter
     ? { bulk: true, ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v == null ? null : String(v)])) }
     : null;

@@ -24,6 +24,7 @@ h1 { font-size: 1.5rem; margin: 0 0 12px; } h2 { font-size: 1.15rem; margin: 24p
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 12px; margin: 0; }
 .tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: var(--panel); margin: 0; }
 .tile dt { color: var(--muted); font-size: .85rem; } .tile dd { margin: 0; font-size: 1.35rem; font-weight: 600; }
+.tile dd .sub { font-size: .85rem; font-weight: 400; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -40,7 +41,8 @@ button.secondary { background: var(--bg); color: var(--accent); }
 .inline { display: inline; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: .8rem; border: 1px solid currentColor; }
 .s-accepted, .s-done, .s-redriven { color: var(--ok); } .s-invalid, .s-failed, .s-open { color: var(--bad); }
-.s-recorded, .s-none { color: var(--rec); } .s-running { color: var(--warn); }
+.s-recorded, .s-none { color: var(--rec); } .s-running, .s-acknowledged, .s-pending { color: var(--warn); }
+.s-resolved { color: var(--ok); }
 .notice { border: 1px solid var(--line); border-left: 4px solid var(--accent); background: var(--panel); padding: 8px 12px; border-radius: 6px; }
 .notice.error { border-left-color: var(--bad); }
 .muted { color: var(--muted); }

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_FAILURES, resetRateLimit } from "../../../src/receiver/console/rate-limit.ts";
 import { SESSION_SECONDS } from "../../../src/receiver/console/session.ts";
+import { alertId, clearAlerts, insertAlert } from "../alert-helpers.ts";
 import { API_TOKEN, insertFailure } from "../api-helpers.ts";
 import { ConsoleClient } from "../console-helpers.ts";
 import { clearTables } from "../helpers.ts";
@@ -9,6 +10,7 @@ import { clearTables } from "../helpers.ts";
 beforeEach(async () => {
   resetRateLimit();
   await clearTables();
+  await clearAlerts();
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -111,6 +113,7 @@ describe("CSRF", () => {
     const send = vi.spyOn(env.JOBS, "sendBatch");
     const id = "0190c0de-0000-7000-8000-000000000001";
     await insertFailure({ id });
+    await insertAlert(1);
     const client = new ConsoleClient();
     await client.login();
     const other = new ConsoleClient({}, "203.0.113.10");
@@ -122,6 +125,7 @@ describe("CSRF", () => {
         `/console/failures/${id}/retry`,
         "/console/failures/retry",
         "/console/events/replay",
+        `/console/alerts/${alertId(1)}/ack`,
         "/console/logout",
       ]) {
         const res = await client.post(path, form);
@@ -130,6 +134,8 @@ describe("CSRF", () => {
     }
     expect(send).not.toHaveBeenCalled();
     expect(await env.DB.prepare("SELECT status FROM failures").first()).toEqual({ status: "open" });
+    expect(await env.DB.prepare("SELECT status FROM alerts").first()).toEqual({ status: "open" });
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log").first()).toEqual({ n: 0 });
   });
 
   it("refuses a cross-site form post even with a token (Origin check)", async () => {

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { ALERT_LIST, buildAlertListQuery } from "../../../src/domain/alerts/read.ts";
+import { parseListRequest } from "../../../src/domain/list-params.ts";
 import {
   buildAccountEventsQuery,
   buildAccountGigsQuery,
@@ -20,9 +22,18 @@ import {
   OPEN_FAILURES_QUERY,
 } from "../../../src/domain/storage/console-overview.ts";
 import type { BoundQuery } from "../../../src/domain/storage/query.ts";
+import { LIVE_ALERT_COUNT_QUERY } from "../../../src/receiver/console/alerts-hook.ts";
 import { ACCOUNT } from "../api-helpers.ts";
 
 const ID = "0190c0de-0000-7000-8000-000000000001";
+
+/** The alerts list as the console asks for it: filters from the form, then a page after `ID`. */
+function alertPage(query: Record<string, string>, after?: string): BoundQuery {
+  const parsed = parseListRequest(ALERT_LIST, query);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const position = after ? { key: after, dir: "next" as const, inclusive: false } : null;
+  return buildAlertListQuery({ ...parsed.value, position });
+}
 
 async function plan(query: BoundQuery): Promise<string> {
   const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
@@ -35,7 +46,7 @@ async function plan(query: BoundQuery): Promise<string> {
 function expectIndexed(lines: string): void {
   const reads = lines
     .split("\n")
-    .filter((l) => /^(SCAN|SEARCH) (gigs|events|failures|accounts|event_bodies|[gefab])\b/.test(l));
+    .filter((l) => /^(SCAN|SEARCH) (gigs|events|failures|accounts|event_bodies|alerts|[gefab])\b/.test(l));
   expect(reads.length).toBeGreaterThan(0);
   for (const line of reads)
     expect(line, lines).toMatch(/ USING (COVERING |INTEGER PRIMARY KEY |PRIMARY KEY )?INDEX \w+| USING PRIMARY KEY/);
@@ -54,7 +65,7 @@ describe("every console query uses an index", () => {
       buildAccountPageQuery({ status: "failed", after: ACCOUNT, limit: 50 }),
       /accounts_by_backfill_id/,
     ],
-    ["account: gigs", buildAccountGigsQuery(ACCOUNT), /gigs_by_account_start/],
+    ["account: gigs", buildAccountGigsQuery(ACCOUNT), /gigs_by_account_newest/],
     ["account: events", buildAccountEventsQuery(ACCOUNT), /events_by_account/],
     ["events: by gig", buildGigEventsQuery(ID), /events_by_account/],
     [
@@ -65,6 +76,11 @@ describe("every console query uses an index", () => {
     ["bulk replay: count", buildInvalidEventCountQuery({ minId: ID }), /events_by_status/],
     ["bulk retry: batch", buildOpenFailureBatchQuery({}, ID, 10), /failures_by_status/],
     ["bulk retry: count", buildOpenFailureCountQuery({ account: ACCOUNT }), /failures_by_/],
+    ["overview: open and acknowledged alerts", LIVE_ALERT_COUNT_QUERY, /COVERING INDEX alerts_by_status/],
+    ["alerts: first page", alertPage({}), /sqlite_autoindex_alerts_1/],
+    ["alerts: one status, next page", alertPage({ status: "open" }, ID), /alerts_by_status/],
+    ["alerts: one rule", alertPage({ rule: "backfill_stalled" }, ID), /alerts_by_key/],
+    ["alerts: status and rule", alertPage({ status: "resolved", rule: "auth_refused" }, ID), /alerts_by_/],
   ];
 
   it.each(cases)("%s", async (_label, query, index) => {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetRateLimit } from "../../../src/receiver/console/rate-limit.ts";
+import { alertId, clearAlerts, insertAlert } from "../alert-helpers.ts";
 import { ACCOUNT, fetchJob, insertAccount, insertFailure, insertGigs, makeGig } from "../api-helpers.ts";
 import { ConsoleClient } from "../console-helpers.ts";
 import { clearTables, countRows, gigsUpdatedBody, postWebhook } from "../helpers.ts";
@@ -31,6 +32,7 @@ async function postWebhookId(body: string): Promise<string> {
 beforeEach(async () => {
   resetRateLimit();
   await clearTables();
+  await clearAlerts();
   await insertAccount({
     id: ACCOUNT,
     available_count: 3,
@@ -57,6 +59,7 @@ describe("Overview", () => {
     expect(page).toMatch(/<rect class="accepted"/);
     expect(page).toMatch(/<rect class="invalid"/);
     expect(page).toContain('href="/console/failures?status=open">1<');
+    expect(page).toContain('href="/console/alerts?status=open">0<');
     // The account: backfill failed, an error, an open failure, 2 of Argyle's 3 stored.
     expect(page).toContain(`href="/console/accounts/${ACCOUNT}"`);
     expect(page).toContain("Argyle answered 503");
@@ -169,15 +172,116 @@ describe("Failures", () => {
 });
 
 describe("Alerts", () => {
-  it("says plainly that alerts are not in this build yet", async () => {
-    expect(await html("/console/alerts")).toContain("Alerts are not available in this build yet");
+  const OTHER_ACCOUNT = "0187c66e-0000-811c-b006-000000000099";
+  beforeEach(async () => {
+    await insertAlert(1, {
+      rule: "backfill_stalled",
+      scope: ACCOUNT,
+      summary: "The backfill of this account has made no progress for 42 min",
+      next_step: `POST /api/accounts/${ACCOUNT}/backfill`,
+      affected: 7,
+    });
+    await insertAlert(2, {
+      rule: "auth_refused",
+      status: "resolved",
+      summary: "Argyle refused our API key (401)",
+      resolved_at: "2026-11-29T13:00:00.000Z",
+    });
+    await insertAlert(3, {
+      rule: "backfill_stalled",
+      scope: OTHER_ACCOUNT,
+      status: "acknowledged",
+      acknowledged_at: "2026-11-29T12:30:00.000Z",
+    });
+  });
+
+  it("lists open and recent alerts with rule, scope, status, summary, next step and times; the Overview counts them", async () => {
+    const page = await html("/console/alerts");
+    expect(page).toContain("The backfill of this account has made no progress for 42 min");
+    expect(page).toContain(`<code>POST /api/accounts/${ACCOUNT}/backfill</code>`);
+    expect(page).toContain(`href="/console/accounts/${ACCOUNT}"`);
+    expect(page).toMatch(/<td class="num">7<\/td>/);
+    expect(page).toContain('datetime="2026-11-29T12:02:00.000Z"');
+    expect(page).toContain('datetime="2026-11-29T13:00:00.000Z"');
+    expect(page).toContain("Argyle refused our API key (401)");
+    expect(page).toContain("whole mirror");
+    // Only the open alert offers Acknowledge.
+    expect(page.match(/action="\/console\/alerts\/[^"]+\/ack"/g)).toEqual([
+      `action="/console/alerts/${alertId(1)}/ack"`,
+    ]);
+    expect(page).toMatch(/<strong>1<\/strong> open, <strong>1<\/strong> acknowledged/);
+    const overview = await html("/console");
+    expect(overview).toContain('href="/console/alerts?status=open">1<');
+    expect(overview).toContain('href="/console/alerts?status=acknowledged">1 acknowledged<');
+  });
+
+  it("acknowledges an open alert, audits it, and comes back to the list as filtered with a notice", async () => {
+    const res = await client.post(`/console/alerts/${alertId(1)}/ack`, {
+      _csrf: csrf,
+      rule: "backfill_stalled",
+      status: "open",
+    });
+    expect(res.status).toBe(303);
+    const location = res.headers.get("location") ?? "";
+    expect(location).toBe(`/console/alerts?status=open&rule=backfill_stalled&acknowledged=${alertId(1)}`);
+    const row = await env.DB.prepare("SELECT status, acknowledged_at FROM alerts WHERE id = ?1")
+      .bind(alertId(1))
+      .first<{ status: string; acknowledged_at: string | null }>();
+    expect(row?.status).toBe("acknowledged");
+    expect(row?.acknowledged_at).not.toBeNull();
+    const audit = await env.DB.prepare("SELECT action, token_role, target FROM audit_log").all();
+    expect(audit.results).toEqual([{ action: "acknowledge", token_role: "console", target: alertId(1) }]);
+    const after = await html(location);
+    expect(after).toContain(`Alert ${alertId(1)} acknowledged`);
+    expect(after).toContain("No alerts match.");
+    // A resolved alert cannot be acknowledged: the list says so, and the row is unchanged.
+    const again = await client.post(`/console/alerts/${alertId(2)}/ack`, { _csrf: csrf });
+    expect(again.headers.get("location")).toBe("/console/alerts?not_open=1");
+    expect(await html("/console/alerts?not_open=1")).toContain("That alert is no longer open");
+    expect(await env.DB.prepare("SELECT status FROM alerts WHERE id = ?1").bind(alertId(2)).first()).toEqual({
+      status: "resolved",
+    });
+    expect((await client.post(`/console/alerts/${alertId(99)}/ack`, { _csrf: csrf })).status).toBe(404);
+  });
+
+  it("filters by status and rule, refuses an unknown rule, and pages by keyset", async () => {
+    const resolved = await html("/console/alerts?status=resolved");
+    expect(resolved).toContain("Argyle refused our API key (401)");
+    expect(resolved).not.toContain("no progress for 42 min");
+    expect(resolved).toMatch(/<option value="resolved" selected="">/);
+    const stalled = await html("/console/alerts?rule=backfill_stalled");
+    expect(stalled).toContain(`href="/console/accounts/${ACCOUNT}"`);
+    expect(stalled).toContain(`href="/console/accounts/${OTHER_ACCOUNT}"`);
+    expect(stalled).not.toContain("Argyle refused our API key");
+    const both = await html("/console/alerts?status=acknowledged&rule=backfill_stalled");
+    expect(both).toContain(OTHER_ACCOUNT);
+    expect(both).not.toContain(`href="/console/accounts/${ACCOUNT}"`);
+    const bad = await client.get("/console/alerts?rule=everything");
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/class="notice error" role="alert">rule: /);
+
+    const scopes = Array.from({ length: 55 }, (_, i) => `0187c66e-0000-811c-b006-1${i.toString().padStart(11, "0")}`);
+    for (const [i, scope] of scopes.entries()) await insertAlert(100 + i, { rule: "reconciliation_drift", scope });
+    const first = await html("/console/alerts?rule=reconciliation_drift");
+    expect(first).toContain(scopes[54]);
+    expect(first).toContain(scopes[5]);
+    expect(first).not.toContain(scopes[4]);
+    const next = /href="(\/console\/alerts\?cursor=[^"]+)"/.exec(first)?.[1];
+    expect(next).toBeDefined();
+    const second = await html(next ?? "");
+    expect(second).toContain(scopes[4]);
+    expect(second).toContain(scopes[0]);
+    expect(second).not.toContain(scopes[5]);
+    expect(second).not.toContain(ACCOUNT);
+    expect(second).toMatch(/<option value="reconciliation_drift" selected="">/);
   });
 });
 
 describe("accessibility basics", () => {
   it("labels every form control and marks the current screen", async () => {
     await postWebhook(INVALID);
-    for (const path of ["/console", "/console/accounts", "/console/events", "/console/failures"]) {
+    await insertAlert(1);
+    for (const path of ["/console", "/console/accounts", "/console/events", "/console/failures", "/console/alerts"]) {
       const page = await html(path);
       expect(page).toMatch(/<html lang="en">/);
       expect(page).toMatch(/aria-current="page"/);

@@ -3,13 +3,14 @@
  * @module
  */
 import type { Overview } from "../../../domain/storage/console-overview.ts";
+import type { LiveAlertCount } from "../alerts-hook.ts";
 import { CountBar, HourlyChart } from "../charts.tsx";
 import { ago, count, duration } from "../format.ts";
 import { Badge, Layout, Time } from "../layout.tsx";
 
 export function OverviewPage(props: {
   data: Overview;
-  openAlerts: number | null;
+  openAlerts: LiveAlertCount;
   csrf: string;
   who?: string;
   nowMs: number;
@@ -60,11 +61,10 @@ export function OverviewPage(props: {
         <div class="tile">
           <dt>Open alerts</dt>
           <dd>
-            {props.openAlerts === null ? (
-              <a href="/console/alerts">n/a</a>
-            ) : (
-              <a href="/console/alerts">{count(props.openAlerts)}</a>
-            )}
+            <a href="/console/alerts?status=open">{count(props.openAlerts.open)}</a>{" "}
+            <span class="sub">
+              <a href="/console/alerts?status=acknowledged">{count(props.openAlerts.acknowledged)} acknowledged</a>
+            </span>
           </dd>
         </div>
       </dl>
