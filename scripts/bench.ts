@@ -16,9 +16,9 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { CONSUMER_CPU_FULL, CONSUMER_CPU_TINY, renderConsumerCpu, runConsumerCpu } from "./lib/bench/consumer-cpu.ts";
 import { renderCapacity, writeCapacitySection } from "./lib/bench/capacity/report.ts";
 import { runCapacity } from "./lib/bench/capacity/run.ts";
+import { CONSUMER_CPU_FULL, CONSUMER_CPU_TINY, renderConsumerCpu, runConsumerCpu } from "./lib/bench/consumer-cpu.ts";
 import { deriveFigures } from "./lib/bench/figures.ts";
 import { runOutboxScenario } from "./lib/bench/outbox-scenario.ts";
 import { renderReport } from "./lib/bench/report.ts";
@@ -37,7 +37,8 @@ const { values } = parseArgs({
   },
 });
 
-const usage = "usage: node scripts/bench.ts [--tiny] [--out FILE] [--only capacity|consumer-cpu|outbox] [--write-ms MS]";
+const usage =
+  "usage: node scripts/bench.ts [--tiny] [--out FILE] [--only capacity|consumer-cpu|outbox] [--write-ms MS]";
 // --outbox is the older spelling of --only outbox.
 if (values.outbox) values.only = "outbox";
 if (values.help) {

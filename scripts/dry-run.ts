@@ -7,8 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { argyleUrlProblems } from "./lib/consumer-url-check.ts";
 import { bodyLimitProblems } from "./lib/body-limit-check.ts";
+import { argyleUrlProblems } from "./lib/consumer-url-check.ts";
 import { ROOT } from "./lib/stack.ts";
 
 const CONFIGS = ["wrangler.toml", "wrangler.consumer.toml"];

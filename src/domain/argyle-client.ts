@@ -120,7 +120,8 @@ export async function listGigsPage(options: ArgyleClientOptions, pageUrl: string
     }
     const id = (item as { id?: unknown } | null)?.id;
     // Lowercase like every stored ID (the recorded failure is looked up and redriven by it).
-    if (typeof id === "string" && isArgyleId(id)) page.invalid.push({ id: id.toLowerCase(), error: issueText(result.issues) });
+    if (typeof id === "string" && isArgyleId(id))
+      page.invalid.push({ id: id.toLowerCase(), error: issueText(result.issues) });
     else page.unidentified++;
   }
   return page;

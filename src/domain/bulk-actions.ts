@@ -9,6 +9,7 @@ import { isD1Error, UnavailableError } from "./errors.ts";
 import type { IngestDeps } from "./ingest.ts";
 import { logInfo } from "./log.ts";
 import { type RedriveResult, redriveFailure } from "./redrive.ts";
+import { replayEvent } from "./replay.ts";
 import {
   buildInvalidEventBatchQuery,
   buildOpenFailureBatchQuery,
@@ -16,7 +17,6 @@ import {
   type OpenFailureFilter,
   selectBatch,
 } from "./storage/console-bulk.ts";
-import { replayEvent } from "./replay.ts";
 import type { EventStatus } from "./storage/events.ts";
 
 /**

@@ -55,6 +55,9 @@ async function parseBody<S extends v.GenericSchema>(request: Request, schema: S)
 
 /** Audited before it acts, like every mutating /api call: no bulk action without its row (D1 down → 503). */
 function audit(db: D1Database, action: "replay" | "redrive", tokenRole: string, filter: object): Promise<unknown> {
-  const detail = { bulk: true, ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v == null ? null : String(v)])) };
+  const detail = {
+    bulk: true,
+    ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v == null ? null : String(v)])),
+  };
   return auditStatement(db, { action, tokenRole, target: "bulk", detail }).run();
 }

@@ -35,4 +35,3 @@ export interface ReceiverEnv {
 }
 
 export type ReceiverBindings = { Bindings: ReceiverEnv; Variables: ApiVariables };
-

@@ -11,10 +11,10 @@ import * as v from "valibot";
 import { MAX_BULK_LIMIT, replayInvalidEvents, retryOpenFailures } from "../../domain/bulk-actions.ts";
 import { ReplayRequest, RetryRequest } from "../../domain/bulk-params.ts";
 import { isArgyleId } from "../../domain/ids.ts";
+import { auditStatement } from "../../domain/lifecycle/audit.ts";
 import { describeFieldErrors, pageCursors, parseListRequest } from "../../domain/list-params.ts";
 import { logInfo } from "../../domain/log.ts";
 import { EVENT_LIST, FAILURE_LIST } from "../../domain/ops-list-params.ts";
-import { auditStatement } from "../../domain/lifecycle/audit.ts";
 import { redriveFailure } from "../../domain/redrive.ts";
 import { replayEvent } from "../../domain/replay.ts";
 import { getAccount } from "../../domain/storage/accounts-read.ts";
@@ -464,12 +464,7 @@ function definedOnly(record: Record<string, string | undefined>): Record<string,
 }
 
 /** The audit row of a console action (role `console`: a signed-in session or Cloudflare Access). */
-function consoleAudit(
-  db: D1Database,
-  action: "replay" | "redrive",
-  target: string,
-  filter?: object,
-): Promise<unknown> {
+function consoleAudit(db: D1Database, action: "replay" | "redrive", target: string, filter?: object): Promise<unknown> {
   const detail = filter
     ? { bulk: true, ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v == null ? null : String(v)])) }
     : null;

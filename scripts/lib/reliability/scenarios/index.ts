@@ -3,9 +3,9 @@
  * @module
  */
 import type { Scenario } from "../scenario.ts";
-import { ARGYLE_404_STORM_SCENARIO } from "./argyle-404-storm.ts";
-import { ALERT_SCENARIOS } from "./alerts.ts";
 import { ACCOUNT_REMOVAL_SCENARIO } from "./account-removal.ts";
+import { ALERT_SCENARIOS } from "./alerts.ts";
+import { ARGYLE_404_STORM_SCENARIO } from "./argyle-404-storm.ts";
 import { ARGYLE_SCENARIOS } from "./argyle-faults.ts";
 import { CONSUMER_SCENARIOS } from "./consumer-faults.ts";
 import { FUZZ_SCENARIO } from "./fuzz.ts";
