@@ -2,7 +2,9 @@
  * Scheduled reconciliation: every account with stored gigs is listed again in full at least every
  * RECONCILE_DAYS, through the backfill path (the one path that repairs: upserts what changed,
  * tombstones what a complete listing did not see). Passes are named `reconcile:…`, which the drift
- * triggers of migration 0006 recognise; a complete pass of any kind stamps `last_reconciled_ms`.
+ * triggers recognise (0006, rewritten in 0009: `drift_found` counts the latest pass, reset when a
+ * new one starts; `drift_total` every pass); a complete pass of any kind stamps
+ * `last_reconciled_ms`. The cron's pacing is in src/consumer/lifecycle-cron.ts.
  * @module
  */
 import { type BackfillJob, JOB_VERSION } from "../jobs.ts";
