@@ -88,10 +88,15 @@ CREATE TABLE accounts (
   backfill_retry_ms INTEGER,                   -- the pass's message is due again then (after a failure)
   last_reconciled_ms INTEGER,                  -- a complete reconciliation listing last confirmed the account
   reconcile_queued_ms INTEGER,                 -- when the cron last queued a reconciliation
-  drift_found INTEGER NOT NULL DEFAULT 0       -- gig differences reconciliation found (missed webhooks)
+  drift_found INTEGER NOT NULL DEFAULT 0,      -- gig differences the latest reconciliation pass found (missed webhooks)
+  reconcile_hold_ms INTEGER,                   -- the cron set the account aside then (queued it, or nothing to reconcile)
+  drift_total INTEGER NOT NULL DEFAULT 0       -- gig differences every reconciliation pass found, in total
 );
 CREATE INDEX accounts_by_backfill ON accounts (backfill_status, backfill_progress_ms);
 CREATE INDEX accounts_by_reconciled ON accounts (last_reconciled_ms);
+-- Scheduled reconciliation's one sargable key: due once it is a period old (see migration 0009).
+CREATE INDEX accounts_reconcile_due
+  ON accounts (MAX(COALESCE(last_reconciled_ms, 0), COALESCE(reconcile_hold_ms, 0)));
 -- Accounts whose reconciliation found drift: the watchdog's drift rule reads only these.
 CREATE INDEX accounts_by_drift ON accounts (drift_found) WHERE drift_found > 0;
 CREATE INDEX accounts_by_user ON accounts (user);
@@ -173,18 +178,24 @@ CREATE INDEX audit_by_account ON audit_log (account, id);
 
 -- A reconciliation pass (job ids 'reconcile:…') counts every gig it adds, changes or tombstones.
 -- Triggers, so the backfill path stays the one path that repairs; a webhook's fetch landing while
--- the pass runs is counted too (an overcount, never a missed difference).
+-- the pass runs is counted too (an overcount, never a missed difference). drift_found is the
+-- latest pass's count (reset when a new reconciliation pass starts), drift_total all passes'.
 CREATE TRIGGER gigs_drift_insert AFTER INSERT ON gigs
 BEGIN
-  UPDATE accounts SET drift_found = drift_found + 1
+  UPDATE accounts SET drift_found = drift_found + 1, drift_total = drift_total + 1
   WHERE id = NEW.account AND backfill_status = 'running' AND backfill_pass LIKE 'reconcile:%';
 END;
 CREATE TRIGGER gigs_drift_update AFTER UPDATE OF updated_ms, removed_at ON gigs
 WHEN OLD.updated_ms IS NOT NEW.updated_ms OR OLD.removed_at IS NOT NEW.removed_at
 BEGIN
-  UPDATE accounts SET drift_found = drift_found + 1
+  UPDATE accounts SET drift_found = drift_found + 1, drift_total = drift_total + 1
   WHERE id = NEW.account AND backfill_pass LIKE 'reconcile:%'
     AND (backfill_status = 'running' OR (backfill_status = 'done' AND COALESCE(last_reconciled_ms, -1) < backfill_started_ms));
+END;
+CREATE TRIGGER accounts_drift_reset AFTER UPDATE OF backfill_pass ON accounts
+WHEN NEW.backfill_pass LIKE 'reconcile:%' AND NEW.backfill_pass IS NOT OLD.backfill_pass
+BEGIN
+  UPDATE accounts SET drift_found = 0 WHERE id = NEW.id;
 END;
 -- One row per alert key (rule + scope), kept across incidents so a condition that comes back is
 -- a re-open of the same alert. status: pending (the condition holds, not yet for ALERT_CHECKS
@@ -230,4 +241,11 @@ CREATE INDEX alert_notifications_unsent ON alert_notifications (id) WHERE sent_a
 CREATE TABLE signature_failures (
   minute_ms INTEGER PRIMARY KEY,
   count INTEGER NOT NULL
+);
+
+-- Small values the cron keeps between runs: the count of accounts to reconcile (refreshed daily).
+CREATE TABLE cron_state (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL
 );

@@ -1,14 +1,18 @@
 /**
- * The cron's work (every minute): send what the outbox still holds, revive stalled backfills,
- * prune old history.
+ * The cron's work (every minute), the whole scheduled handler: send what the outbox still holds,
+ * revive stalled backfills, prune old history, the lifecycle steps (purges, retention,
+ * reconciliation), then the alerts watchdog.
  * - Accepted events whose jobs are not marked sent (the queue failed, or the Worker died after
  *   the 202) are planned again from their stored body, with the same job ids and date, and sent.
  * - Backfill passes with no checkpoint for 15 minutes get a fresh continuation message.
  * - Events, bodies and attempt logs older than EVENT_RETENTION_DAYS are deleted (failures stay).
  * Every query reads through an index that holds only rows with something to do, so a run with
- * nothing to do reads O(1) rows however large the tables; the log line reports `rows_read`.
+ * nothing to do reads O(1) rows however large the tables. The run's D1 binding is metered, so the
+ * log line's `rows_read` is what the whole run read (every step, alerts included), and
+ * `rows_read_by_step` says where.
  * @module
  */
+import { type AlertDeps, runAlerts } from "../domain/alerts/run.ts";
 import { describeError } from "../domain/errors.ts";
 import { timeOrderedIdFloor } from "../domain/ids.ts";
 import { planParsed, sendJobs } from "../domain/ingest.ts";
@@ -17,6 +21,7 @@ import { JOB_VERSION, type Job } from "../domain/jobs.ts";
 import { logError, logInfo } from "../domain/log.ts";
 import { nudgeBackfillStatement, stalledBackfills } from "../domain/storage/accounts.ts";
 import { getBodyBySha, listUnsentEvents, markEnqueuedStatement } from "../domain/storage/events.ts";
+import { meterRowsRead } from "../domain/storage/rows-meter.ts";
 import { parseWebhook } from "../domain/webhook-schema.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
@@ -55,11 +60,24 @@ export interface MaintenanceSummary {
   expiredGigs: number;
   expiredAccounts: number;
   reconcileQueued: number;
-  /** Rows D1 reports read by this run's queries: O(1) when there is nothing to do. */
+  /** Rows D1 reports read by this run's queries, every step: O(1) when there is nothing to do. */
   rowsRead: number;
+  /** The same, per step (the names `step()` logs failures under). */
+  rowsReadByStep: Record<string, number>;
 }
 
-export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<MaintenanceSummary> {
+export interface MaintenanceOptions {
+  /** The fetch alert notices go out with (tests and the dev stack watch it). Default: global fetch. */
+  alertFetch?: AlertDeps["fetch"];
+}
+
+export async function runMaintenance(
+  rawEnv: ConsumerEnv,
+  nowMs: number,
+  options: MaintenanceOptions = {},
+): Promise<MaintenanceSummary> {
+  const meter = meterRowsRead(rawEnv.DB);
+  const env: ConsumerEnv = { ...rawEnv, DB: meter.db };
   const config = readConfig(env);
   const summary: MaintenanceSummary = {
     requeuedEvents: 0,
@@ -70,19 +88,22 @@ export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<M
     expiredAccounts: 0,
     reconcileQueued: 0,
     rowsRead: 0,
-  };
-  const read = (rows: number) => {
-    summary.rowsRead += rows;
+    rowsReadByStep: {},
   };
   // Each step stands alone: one failing must not stop the others.
+  const step = async (name: string, work: () => Promise<void>): Promise<void> => {
+    const before = meter.rowsRead();
+    await guarded(name, work);
+    summary.rowsReadByStep[name] = meter.rowsRead() - before;
+  };
   await step("send the outbox", async () => {
-    summary.requeuedEvents = await sendUnsentEvents(env, nowMs, outboxSweepLimits(config.maxSubrequests), read);
+    summary.requeuedEvents = await sendUnsentEvents(env, nowMs, outboxSweepLimits(config.maxSubrequests));
   });
   await step("revive stalled backfills", async () => {
-    summary.revivedBackfills = await reviveStalledBackfills(env, nowMs, read);
+    summary.revivedBackfills = await reviveStalledBackfills(env, nowMs);
   });
   await step("prune history", async () => {
-    summary.prunedEvents = await pruneHistory(env.DB, nowMs - config.retentionDays * 86_400_000, read);
+    summary.prunedEvents = await pruneHistory(env.DB, nowMs - config.retentionDays * 86_400_000);
   });
   await step("revive stalled purges", async () => {
     summary.revivedPurges = await revivePurges(env, nowMs);
@@ -95,6 +116,11 @@ export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<M
   await step("schedule reconciliation", async () => {
     summary.reconcileQueued = await scheduleReconciliation(env, config, nowMs);
   });
+  // The watchdog last, so it sees what this run did (it logs and swallows its own failures).
+  await step("alerts", async () => {
+    await runAlerts(options.alertFetch ? { db: env.DB, fetch: options.alertFetch } : { db: env.DB }, env, nowMs);
+  });
+  summary.rowsRead = meter.rowsRead();
   logInfo("maintenance", {
     requeued_events: summary.requeuedEvents,
     revived_backfills: summary.revivedBackfills,
@@ -104,11 +130,14 @@ export async function runMaintenance(env: ConsumerEnv, nowMs: number): Promise<M
     expired_accounts: summary.expiredAccounts,
     reconcile_queued: summary.reconcileQueued,
     rows_read: summary.rowsRead,
+    rows_read_by_step: Object.entries(summary.rowsReadByStep)
+      .map(([name, rows]) => `${name}: ${rows}`)
+      .join(", "),
   });
   return summary;
 }
 
-async function step(name: string, work: () => Promise<void>): Promise<void> {
+async function guarded(name: string, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
@@ -125,16 +154,13 @@ async function sendUnsentEvents(
   env: ConsumerEnv,
   nowMs: number,
   limits: { events: number; jobs: number },
-  read: (rows: number) => void,
 ): Promise<number> {
   const listed = await listUnsentEvents(env.DB, timeOrderedIdFloor(nowMs - SWEEP_GRACE_MS), limits.events);
-  read(listed.rowsRead);
   if (listed.rows.length === 0) return 0;
   const jobs: Job[] = [];
   const swept: string[] = [];
   for (const row of listed.rows) {
     const stored = await getBodyBySha(env.DB, row.body_sha256);
-    read(stored.rowsRead);
     // Same event id and date as on arrival (and as a replay dated it), so these are the same jobs.
     const planned =
       stored.body === null ? [] : planParsed(parseWebhook(stored.body), row.id, webhookArrivedAt({ event: row }));
@@ -150,9 +176,8 @@ async function sendUnsentEvents(
   return swept.length;
 }
 
-async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number, read: (rows: number) => void): Promise<number> {
-  const { rows: stalled, rowsRead } = await stalledBackfills(env.DB, nowMs - STALL_MS, REVIVE_LIMIT);
-  read(rowsRead);
+async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number): Promise<number> {
+  const { rows: stalled } = await stalledBackfills(env.DB, nowMs - STALL_MS, REVIVE_LIMIT);
   if (stalled.length === 0) return 0;
   const receivedAt = new Date(nowMs).toISOString();
   const jobs: Job[] = stalled.map((a) => ({
@@ -179,7 +204,7 @@ async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number, read: (ro
  * body's other users on events_by_body, so a run with nothing old reads no row (the old body
  * prune looked for old bodies by first_received_at, which had no index: it read every body).
  */
-async function pruneHistory(db: D1Database, cutoffMs: number, read: (rows: number) => void): Promise<number> {
+async function pruneHistory(db: D1Database, cutoffMs: number): Promise<number> {
   const cutoffId = timeOrderedIdFloor(cutoffMs);
   const cutoffIso = new Date(cutoffMs).toISOString();
   const doomed = "SELECT id FROM events WHERE id < ?1 ORDER BY id LIMIT ?2";
@@ -199,6 +224,5 @@ async function pruneHistory(db: D1Database, cutoffMs: number, read: (rows: numbe
     db.prepare(`DELETE FROM events WHERE id IN (${doomed})`).bind(cutoffId, PRUNE_LIMIT),
     db.prepare("DELETE FROM job_attempts WHERE updated_at < ?1").bind(cutoffIso),
   ]);
-  for (const result of results) read(result.meta.rows_read);
   return results[2]?.meta.changes ?? 0;
 }

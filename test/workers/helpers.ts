@@ -48,9 +48,20 @@ export async function countRows(table: string): Promise<number> {
 
 export async function clearTables(): Promise<void> {
   await env.DB.batch(
-    ["events", "event_bodies", "gigs", "accounts", "failures", "job_attempts", "purged_accounts", "audit_log"].map(
-      (t) => env.DB.prepare(`DELETE FROM ${t}`),
-    ),
+    [
+      "events",
+      "event_bodies",
+      "gigs",
+      "accounts",
+      "failures",
+      "job_attempts",
+      "purged_accounts",
+      "audit_log",
+      "alerts",
+      "alert_notifications",
+      "signature_failures",
+      "cron_state",
+    ].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),
   );
 }
 

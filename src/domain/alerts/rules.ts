@@ -97,12 +97,11 @@ export function ruleQueries(config: AlertConfig, nowMs: number): Record<string, 
 }
 
 /**
- * Reconciliation drift: accounts whose last reconciliation found gigs out of step with Argyle.
- * HOOK for the merge: `accounts.drift_found` comes from the reconciliation branch; until it
- * exists this query fails with "no such column" and the rule finds nothing. It runs outside the
- * batch for that reason. Once the column exists, give it a partial index
- * (`CREATE INDEX accounts_by_drift ON accounts (drift_found) WHERE drift_found > 0`) so an idle
- * run reads no row.
+ * Reconciliation drift: accounts whose latest reconciliation pass found gigs out of step with
+ * Argyle (`accounts.drift_found` is reset when a new pass starts, migration 0009, so the alert
+ * resolves after a clean pass). It runs outside the batch so a database from before migration
+ * 0006 (no such column) finds nothing instead of failing every rule. The partial index
+ * accounts_by_drift holds only accounts with drift, so an idle run reads no row.
  */
 export function driftQuery(config: AlertConfig): RuleQuery {
   return {

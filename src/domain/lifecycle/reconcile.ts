@@ -2,7 +2,9 @@
  * Scheduled reconciliation: every account with stored gigs is listed again in full at least every
  * RECONCILE_DAYS, through the backfill path (the one path that repairs: upserts what changed,
  * tombstones what a complete listing did not see). Passes are named `reconcile:…`, which the drift
- * triggers of migration 0006 recognise; a complete pass of any kind stamps `last_reconciled_ms`.
+ * triggers recognise (0006, rewritten in 0009: `drift_found` counts the latest pass, reset when a
+ * new one starts; `drift_total` every pass); a complete pass of any kind stamps
+ * `last_reconciled_ms`. The cron's pacing is in src/consumer/lifecycle-cron.ts.
  * @module
  */
 import { type BackfillJob, JOB_VERSION } from "../jobs.ts";
@@ -17,28 +19,88 @@ export function reconcileJobId(account: string, nowMs: number): string {
 export const RECONCILE_REQUEUE_MS = 60 * 60_000;
 
 /**
- * Accounts due: not confirmed by a complete listing for `periodMs`, with live gigs, no pass
- * running, not queued within the hour; oldest first (the `accounts_by_reconciled` index), so the
- * work spreads over time as each account falls due.
+ * The one key scheduled reconciliation reads accounts by (index accounts_reconcile_due, migration
+ * 0009): the later of the last complete listing and the cron's hold. An account is due once the
+ * key is a period old. The expression must stay word for word the index's, or SQLite scans.
+ */
+export const RECONCILE_KEY_SQL = "MAX(COALESCE(a.last_reconciled_ms, 0), COALESCE(a.reconcile_hold_ms, 0))";
+
+export interface ReconcileCandidate {
+  id: string;
+  user: string | null;
+  /** 1 when the account has live gigs, is not purged and no pass is running: queue it. */
+  eligible: number;
+  /** 1 when a pass is running (look again in an hour); else an ineligible account waits a period. */
+  running: number;
+}
+
+/**
+ * Accounts due (key older than `periodMs`), oldest first, at most `limit`: one index seek that
+ * stops at the first account not due, so when nothing is due it reads no account, however many
+ * there are. Every account returned must then be held (`holdStatements`) whether it is queued or
+ * not, so it leaves the due range: that is what keeps the next idle run at zero rows.
  */
 export async function dueForReconcile(
   db: D1Database,
   nowMs: number,
   periodMs: number,
   limit: number,
-): Promise<{ id: string; user: string | null }[]> {
+): Promise<ReconcileCandidate[]> {
   const { results } = await db
     .prepare(
-      `SELECT a.id, a.user FROM accounts a
-       WHERE COALESCE(a.last_reconciled_ms, 0) < ?1 AND a.backfill_status <> 'running'
-         AND COALESCE(a.reconcile_queued_ms, 0) < ?2
-         AND EXISTS (SELECT 1 FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL)
-         AND ${notPurgedSql("a.id")}
-       ORDER BY a.last_reconciled_ms LIMIT ?3`,
+      `SELECT a.id, a.user, a.backfill_status = 'running' AS running,
+         (a.backfill_status <> 'running'
+           AND EXISTS (SELECT 1 FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL)
+           AND ${notPurgedSql("a.id")}) AS eligible
+       FROM accounts a INDEXED BY accounts_reconcile_due
+       WHERE ${RECONCILE_KEY_SQL} < ?1
+       ORDER BY ${RECONCILE_KEY_SQL} LIMIT ?2`,
     )
-    .bind(nowMs - periodMs, nowMs - RECONCILE_REQUEUE_MS, limit)
-    .all<{ id: string; user: string | null }>();
+    .bind(nowMs - periodMs, limit)
+    .all<ReconcileCandidate>();
   return results;
+}
+
+/**
+ * Takes accounts out of the due range: `requeue` ones (queued now, or with a pass running) come
+ * back in RECONCILE_REQUEUE_MS unless a complete listing stamps them first; `later` ones (no live
+ * gigs, or purged) come back in a period. One statement each, whatever the number of accounts.
+ */
+export function holdStatements(
+  db: D1Database,
+  held: { requeue: string[]; later: string[]; queued: string[] },
+  nowMs: number,
+  periodMs: number,
+): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  const hold = (ids: string[], at: number) => {
+    if (ids.length > 0)
+      statements.push(
+        db
+          .prepare("UPDATE accounts SET reconcile_hold_ms = ?2 WHERE id IN (SELECT value FROM json_each(?1))")
+          .bind(JSON.stringify(ids), at),
+      );
+  };
+  hold(held.requeue, nowMs - periodMs + RECONCILE_REQUEUE_MS);
+  hold(held.later, nowMs);
+  if (held.queued.length > 0)
+    statements.push(
+      db
+        .prepare("UPDATE accounts SET reconcile_queued_ms = ?2 WHERE id IN (SELECT value FROM json_each(?1))")
+        .bind(JSON.stringify(held.queued), nowMs),
+    );
+  return statements;
+}
+
+/** Accounts a reconciliation would list (live gigs, not purged): the pacing's N. Reads every account. */
+export async function countReconcilable(db: D1Database): Promise<number> {
+  const row = await db
+    .prepare(
+      `SELECT COUNT(*) AS n FROM accounts a
+       WHERE EXISTS (SELECT 1 FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL) AND ${notPurgedSql("a.id")}`,
+    )
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }
 
 export function reconcileJob(account: { id: string; user: string | null }, nowMs: number): BackfillJob {
@@ -54,10 +116,6 @@ export function reconcileJob(account: { id: string; user: string | null }, nowMs
     pass: null,
     cursor: null,
   };
-}
-
-export function markReconcileQueuedStatement(db: D1Database, account: string, nowMs: number): D1PreparedStatement {
-  return db.prepare("UPDATE accounts SET reconcile_queued_ms = ?2 WHERE id = ?1").bind(account, nowMs);
 }
 
 /**

@@ -34,7 +34,7 @@ export interface AccountSummary {
   last_error: string | null;
   last_error_at: string | null;
   /** Scheduled reconciliation: the last complete listing, and the differences passes found. */
-  reconcile: { last_reconciled_at: string | null; drift_found: number };
+  reconcile: { last_reconciled_at: string | null; drift_found: number; drift_total: number };
 }
 
 interface AccountRow {
@@ -57,11 +57,12 @@ interface AccountRow {
   last_error_at: string | null;
   last_reconciled_ms: number | null;
   drift_found: number;
+  drift_total: number;
 }
 
 const SELECT = `SELECT a.id, a.user, a.available_count, a.last_webhook_at, a.last_fetch_at, a.backfill_status,
   a.backfill_pages, a.backfill_gigs, a.backfill_skipped, a.backfill_started_ms, a.backfill_progress_ms, a.backfill_completed_at,
-  a.last_error, a.last_error_at, a.last_reconciled_ms, a.drift_found,
+  a.last_error, a.last_error_at, a.last_reconciled_ms, a.drift_found, a.drift_total,
   (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL) AS gigs_stored,
   (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NOT NULL) AS gigs_removed,
   (SELECT COUNT(*) FROM failures f WHERE f.account = a.id AND f.status = 'open') AS open_failures
@@ -115,6 +116,10 @@ function toSummary(row: AccountRow): AccountSummary {
     open_failures: row.open_failures,
     last_error: row.last_error,
     last_error_at: row.last_error_at,
-    reconcile: { last_reconciled_at: msToIso(row.last_reconciled_ms), drift_found: row.drift_found },
+    reconcile: {
+      last_reconciled_at: msToIso(row.last_reconciled_ms),
+      drift_found: row.drift_found,
+      drift_total: row.drift_total,
+    },
   };
 }

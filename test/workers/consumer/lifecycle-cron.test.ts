@@ -40,9 +40,16 @@ async function drain(jobs: Job[]): Promise<void> {
 }
 
 async function accountRow(id: string) {
-  return env.DB.prepare("SELECT last_reconciled_ms, drift_found, reconcile_queued_ms FROM accounts WHERE id = ?1")
+  return env.DB.prepare(
+    "SELECT last_reconciled_ms, drift_found, drift_total, reconcile_queued_ms FROM accounts WHERE id = ?1",
+  )
     .bind(id)
-    .first<{ last_reconciled_ms: number | null; drift_found: number; reconcile_queued_ms: number | null }>();
+    .first<{
+      last_reconciled_ms: number | null;
+      drift_found: number;
+      drift_total: number;
+      reconcile_queued_ms: number | null;
+    }>();
 }
 
 describe("scheduled reconciliation", () => {
@@ -84,7 +91,40 @@ describe("scheduled reconciliation", () => {
     expect((await storedGig(changed as string))?.data).toBe(newer);
     const after = await accountRow(account.id);
     expect(after?.drift_found).toBe(2);
+    expect(after?.drift_total).toBe(2);
     expect(after?.last_reconciled_ms).toBeGreaterThan(first?.last_reconciled_ms ?? 0);
+  });
+
+  it("drift_found is the latest pass's: the drift alert opens after a drifting pass and resolves after a clean one", async () => {
+    const argyle = useLocalArgyle({ seed: 23, accounts: [{ gigs: 20 }] });
+    const [account] = argyle.store.accounts();
+    if (!account) throw new Error("no account");
+    m = meter();
+    await drain([job("backfill", { account: account.id, user: account.user })]);
+    const drift = async () =>
+      env.DB.prepare("SELECT status FROM alerts WHERE rule = 'reconciliation_drift'").first<{ status: string }>();
+    // Argyle changes a gig and no webhook reaches us; a reconciliation finds it.
+    const [changed] = argyle.store.gigsOf(account.id).map((g) => g.id as string);
+    argyle.store.updateGigs(account.id, [changed as string]);
+    let at = Date.now() + 8 * DAY;
+    m.sent.length = 0;
+    await runCron(at);
+    await drain(m.sent.splice(0).filter((j) => j.kind === "backfill"));
+    expect(await accountRow(account.id)).toMatchObject({ drift_found: 1, drift_total: 1 });
+    // ALERT_CHECKS (3) runs in a row with the condition: open.
+    for (let i = 1; i <= 3; i++) await runCron(at + i * 60_000);
+    expect(await drift()).toEqual({ status: "open" });
+
+    // The next reconciliation finds nothing: its pass starts from zero, and the alert resolves.
+    at += 8 * DAY;
+    m.sent.length = 0;
+    await runCron(at);
+    const queued = m.sent.splice(0).filter((j) => j.kind === "backfill");
+    expect(queued).toEqual([expect.objectContaining({ account: account.id, origin: "reconcile" })]);
+    await drain(queued);
+    expect(await accountRow(account.id)).toMatchObject({ drift_found: 0, drift_total: 1 });
+    for (let i = 1; i <= 3; i++) await runCron(at + i * 60_000);
+    expect(await drift()).toEqual({ status: "resolved" });
   });
 
   it("a pass finding no difference counts none", async () => {

@@ -31,6 +31,7 @@ describe("GET /api/accounts/{id}", () => {
       last_error_at: "2024-06-01T11:30:00.000Z",
       last_reconciled_ms: Date.parse("2024-05-30T10:00:00Z"),
       drift_found: 3,
+      drift_total: 5,
     });
     await insertAccount({ id: OTHER_ACCOUNT });
     const [live1, live2, live3, gone1, gone2] = gigIds(5);
@@ -67,7 +68,7 @@ describe("GET /api/accounts/{id}", () => {
       open_failures: 2,
       last_error: "Argyle answered 429",
       last_error_at: "2024-06-01T11:30:00.000Z",
-      reconcile: { last_reconciled_at: "2024-05-30T10:00:00.000Z", drift_found: 3 },
+      reconcile: { last_reconciled_at: "2024-05-30T10:00:00.000Z", drift_found: 3, drift_total: 5 },
     });
   });
 
