@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { ALERT_LIST, acknowledgeAlert, listAlerts } from "../domain/alerts/read.ts";
+import { auditStatement } from "../domain/lifecycle/audit.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { opsPage, parseOpsList, pathId } from "./list-query.ts";
@@ -20,6 +21,8 @@ alertsRoutes.get("/", async (c) => {
 alertsRoutes.post("/:id/ack", async (c) => {
   const id = pathId(c);
   if (id === null) return errorResponse(c, 404, "not_found", "No alert has this id.");
+  // Audited before it acts, like every mutating /api call (a D1 failure answers 503).
+  await auditStatement(c.env.DB, { action: "acknowledge", tokenRole: c.get("tokenRole"), target: id }).run();
   const result = await acknowledgeAlert(c.env.DB, id);
   switch (result.outcome) {
     case "not_found":

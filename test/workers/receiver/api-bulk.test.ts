@@ -87,7 +87,7 @@ describe("POST /api/events/replay", () => {
     expect(await countRows("events")).toBe(1);
   });
 
-  it("answers 503 when the queue refuses the first item, and keeps what it did when a later one fails", async () => {
+  it("records every replay when the queue refuses (the outbox sends them later); 503 when D1 fails on the first item, and keeps what it did when a later one fails", async () => {
     // A valid gig event makes jobs (an invalid one would not touch the queue): seed invalid rows
     // whose stored bodies are valid now, as after a schema fix.
     for (let n = 0; n < 2; n++) {
@@ -95,18 +95,38 @@ describe("POST /api/events/replay", () => {
       const { id } = await res.json<{ id: string }>();
       await env.DB.prepare("UPDATE events SET status = 'invalid' WHERE id = ?1").bind(id).run();
     }
-    const send = vi.spyOn(env.JOBS, "sendBatch").mockRejectedValueOnce(new Error("queue down"));
-    const failed = await call("/api/events/replay", {});
-    expect(failed.status).toBe(503);
-    expect(await countRows("events")).toBe(2);
+    // The queue is down: both replays are still recorded (202-style), their work left unsent for the cron.
+    const send = vi.spyOn(env.JOBS, "sendBatch").mockRejectedValue(new Error("queue down"));
+    const queued = await call("/api/events/replay", { limit: 1 });
+    expect(queued.status).toBe(200);
+    expect(queued.json.results).toHaveLength(1);
+    expect(queued.json.stopped).toBeNull();
+    expect(await countRows("events")).toBe(3);
+    const unsent = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM events WHERE replay_of IS NOT NULL AND enqueued_at IS NULL",
+    ).first<{ n: number }>();
+    expect(unsent?.n).toBe(1);
+    send.mockRestore();
 
-    send.mockReset();
-    send.mockResolvedValueOnce(undefined as never).mockRejectedValueOnce(new Error("queue down"));
+    // D1 refuses the first item's write: 503, nothing recorded.
+    const realBatch = env.DB.batch.bind(env.DB);
+    const batch = vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: overloaded"));
+    const failed = await call("/api/events/replay", { cursor: queued.json.next });
+    expect(failed.status).toBe(503);
+    expect(await countRows("events")).toBe(3);
+    batch.mockRestore();
+
+    // D1 takes the first item and refuses the second: the call keeps the first and says where to resume.
+    const again = vi
+      .spyOn(env.DB, "batch")
+      .mockImplementationOnce((statements) => realBatch(statements))
+      .mockRejectedValueOnce(new Error("D1_ERROR: overloaded"));
     const partial = await call("/api/events/replay", {});
     expect(partial.status).toBe(200);
     expect(partial.json.results).toHaveLength(1);
     expect(partial.json.stopped).toBe("unavailable");
     expect(partial.json.next).toBe(partial.json.results[0]?.id);
+    again.mockRestore();
   });
 });
 

@@ -36,7 +36,7 @@ describe("freshness headers on /v2/gigs", () => {
 
     const list = await api(`/v2/gigs?account=${ACCOUNT}&limit=1`);
     const body = await list.json<{ results: unknown[]; next: string | null }>();
-    expect(Object.keys(body)).toEqual(["next", "previous", "results"]);
+    expect(Object.keys(body)).toEqual(["results", "next", "previous"]);
     expect(freshness(list)).toEqual({ synced: SYNCED, backfill: "running", failures: "2", scope: "account" });
   });
 

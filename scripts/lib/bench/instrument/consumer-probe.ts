@@ -49,17 +49,28 @@ function stubArgyle(size: number): typeof fetch {
 }
 
 const noResults = { success: true, meta: { changes: 1 }, results: [] };
-const statement = {
-  bind: () => statement,
-  run: async () => noResults,
-  all: async () => noResults,
-  first: async () => null,
-};
-/** D1 that accepts everything at once; a list_window's "known gigs" read answers none. */
+/** A statement that remembers its SQL, so the stub can answer the few reads a job makes. */
+function statementOf(sql: string) {
+  const statement = {
+    sql,
+    bind: () => statement,
+    run: async () => noResults,
+    all: async () => noResults,
+    first: async () => null,
+  };
+  return statement;
+}
+/** What the stub answers a read in a batch: the account is not purged, a list_window knows no gigs. */
+function resultsOf(sql: string): unknown[] {
+  if (/FROM purged_accounts/.test(sql) && !/AS purged/.test(sql)) return [];
+  if (/AS purged/.test(sql)) return [{ purged: 0 }];
+  return [{ known: 0 }];
+}
+/** D1 that accepts everything at once. */
 const stubDb = {
-  prepare: () => statement,
-  batch: async (statements: unknown[]) =>
-    statements.map(() => ({ success: true, meta: { changes: 1 }, results: [{ known: 0 }] })),
+  prepare: (sql: string) => statementOf(sql),
+  batch: async (statements: { sql: string }[]) =>
+    statements.map((s) => ({ success: true, meta: { changes: 1 }, results: resultsOf(s.sql) })),
 };
 
 function job(piece: string, size: number): Job {
