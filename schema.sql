@@ -38,6 +38,7 @@ CREATE TABLE events (
 CREATE INDEX events_by_event ON events (event, id);
 CREATE INDEX events_by_account ON events (account, id);
 CREATE INDEX events_by_status ON events (status, id);
+CREATE INDEX events_by_replay_of ON events (replay_of) WHERE replay_of IS NOT NULL;
 CREATE INDEX events_by_body ON events (body_sha256, id);
 CREATE INDEX events_not_enqueued ON events (id) WHERE status = 'accepted' AND enqueued_at IS NULL;
 
