@@ -10,10 +10,11 @@
  */
 import { type BackfillJob, IDS_PER_JOB } from "../domain/jobs.ts";
 import { finishPassStatement, skippedStatement } from "../domain/lifecycle/reconcile.ts";
+import { withinRetention } from "../domain/lifecycle/retention.ts";
 import { tombstoneStatements, upsertGigStatements } from "../domain/storage/gigs.ts";
 import { unseenGigIds } from "../domain/storage/reconcile.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
-import { continuationId, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
+import { continuationId, type JobContext, type JobStats, type Outcome, retentionFloorMs } from "./job-context.ts";
 import { fetchAll } from "./run-fetch-gigs.ts";
 
 /** The candidate read, the final write and at least one request. */
@@ -56,7 +57,8 @@ export async function confirmUnseenGigs(
 
   const result = await fetchAll(ids, ctx, stats);
   const statements = [
-    ...upsertGigStatements(ctx.db, result.fetched, job.user),
+    // Nothing retention would delete again at once, as the listing and fetches store.
+    ...upsertGigStatements(ctx.db, withinRetention(result.fetched, retentionFloorMs(ctx)), job.user),
     ...tombstoneStatements(ctx.db, result.gone, job.account, job.user),
   ];
   const retry = retryFor(

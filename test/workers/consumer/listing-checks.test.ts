@@ -123,6 +123,25 @@ describe("backfill reconciliation confirms each unseen gig by ID", () => {
   });
 });
 
+describe("confirming by ID under GIG_RETENTION_DAYS", () => {
+  it("stores nothing older than the retention floor, as the listing and fetches do", async () => {
+    const ids = gigIds();
+    await runBatch([job("fetch_gigs", { account, user, ids })]);
+    const starts = argyle.store
+      .gigsOf(account)
+      .map((g) => ({ id: g.id as string, ms: Date.parse(String(g.start_datetime)) }));
+    const oldest = starts.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const days = Math.floor((Date.now() - oldest.ms) / 86_400_000);
+    expect(days).toBeGreaterThan(0);
+    // Argyle changes the old gig; the listing leaves it out (too old), so it is confirmed by ID.
+    argyle.store.updateGigs(account, [oldest.id]);
+    const before = (await storedGig(oldest.id))?.data;
+    const m = meter();
+    await drain(job("backfill", { account, user }), m, { GIG_RETENTION_DAYS: String(days), MAX_SUBREQUESTS: "1000" });
+    expect((await storedGig(oldest.id))?.data).toBe(before);
+  });
+});
+
 describe("a permanent failure while confirming", () => {
   it("in an earlier batch: the later batches still confirm, but the pass is not stamped reconciled", async () => {
     const ids = gigIds();
