@@ -25,7 +25,7 @@ export function invalidGigStatements(
   const ids = [...new Set(invalid.map((i) => i.id))].slice(0, MAX_IDS);
   // Keyed by account and gig, not by job: a retried page, or the next pass listing the same bad
   // gig (reconciliation, hourly retries), does not record the same failure again.
-  const jobId = `invalid:${job.account}:${first.id}`;
+  const jobId = `invalid-gig:${job.account}:${first.id}`;
   const failed: FetchGigsJob = {
     v: JOB_VERSION,
     kind: "fetch_gigs",
