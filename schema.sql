@@ -38,6 +38,7 @@ CREATE TABLE events (
 CREATE INDEX events_by_event ON events (event, id);
 CREATE INDEX events_by_account ON events (account, id);
 CREATE INDEX events_by_status ON events (status, id);
+CREATE INDEX events_by_replay_of ON events (replay_of) WHERE replay_of IS NOT NULL;
 CREATE INDEX events_by_body ON events (body_sha256, id);
 CREATE INDEX events_not_enqueued ON events (id) WHERE status = 'accepted' AND enqueued_at IS NULL;
 
@@ -90,7 +91,8 @@ CREATE TABLE accounts (
   reconcile_queued_ms INTEGER,                 -- when the cron last queued a reconciliation
   drift_found INTEGER NOT NULL DEFAULT 0,      -- gig differences the latest reconciliation pass found (missed webhooks)
   reconcile_hold_ms INTEGER,                   -- the cron set the account aside then (queued it, or nothing to reconcile)
-  drift_total INTEGER NOT NULL DEFAULT 0       -- gig differences every reconciliation pass found, in total
+  drift_total INTEGER NOT NULL DEFAULT 0,      -- gig differences every reconciliation pass found, in total
+  backfill_finished_ms INTEGER                 -- the latest pass finished then (confirmations done); NULL while it runs
 );
 CREATE INDEX accounts_by_backfill ON accounts (backfill_status, backfill_progress_ms);
 CREATE INDEX accounts_by_reconciled ON accounts (last_reconciled_ms);
@@ -190,7 +192,7 @@ WHEN OLD.updated_ms IS NOT NEW.updated_ms OR OLD.removed_at IS NOT NEW.removed_a
 BEGIN
   UPDATE accounts SET drift_found = drift_found + 1, drift_total = drift_total + 1
   WHERE id = NEW.account AND backfill_pass LIKE 'reconcile:%'
-    AND (backfill_status = 'running' OR (backfill_status = 'done' AND COALESCE(last_reconciled_ms, -1) < backfill_started_ms));
+    AND (backfill_status = 'running' OR (backfill_status = 'done' AND backfill_finished_ms IS NULL));
 END;
 CREATE TRIGGER accounts_drift_reset AFTER UPDATE OF backfill_pass ON accounts
 WHEN NEW.backfill_pass LIKE 'reconcile:%' AND NEW.backfill_pass IS NOT OLD.backfill_pass

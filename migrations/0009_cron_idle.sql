@@ -14,9 +14,13 @@ CREATE INDEX accounts_reconcile_due
 -- starts), so the drift alert resolves after a clean pass; drift_total keeps the running total.
 ALTER TABLE accounts ADD COLUMN drift_total INTEGER NOT NULL DEFAULT 0;
 UPDATE accounts SET drift_total = drift_found;
+-- When the account's latest backfill pass finished (its confirmations done); NULL while it runs.
+ALTER TABLE accounts ADD COLUMN backfill_finished_ms INTEGER;
 
 DROP TRIGGER gigs_drift_insert;
 DROP TRIGGER gigs_drift_update;
+-- A finished pass (finishPassStatement sets backfill_finished_ms; a new pass clears it) counts
+-- nothing more: later updates come from webhooks, not from the pass.
 CREATE TRIGGER gigs_drift_insert AFTER INSERT ON gigs
 BEGIN
   UPDATE accounts SET drift_found = drift_found + 1, drift_total = drift_total + 1
@@ -27,7 +31,7 @@ WHEN OLD.updated_ms IS NOT NEW.updated_ms OR OLD.removed_at IS NOT NEW.removed_a
 BEGIN
   UPDATE accounts SET drift_found = drift_found + 1, drift_total = drift_total + 1
   WHERE id = NEW.account AND backfill_pass LIKE 'reconcile:%'
-    AND (backfill_status = 'running' OR (backfill_status = 'done' AND COALESCE(last_reconciled_ms, -1) < backfill_started_ms));
+    AND (backfill_status = 'running' OR (backfill_status = 'done' AND backfill_finished_ms IS NULL));
 END;
 -- A new reconciliation pass starts counting from zero.
 CREATE TRIGGER accounts_drift_reset AFTER UPDATE OF backfill_pass ON accounts

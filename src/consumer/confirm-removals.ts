@@ -9,11 +9,12 @@
  * @module
  */
 import { type BackfillJob, IDS_PER_JOB } from "../domain/jobs.ts";
-import { finishPassStatement } from "../domain/lifecycle/reconcile.ts";
+import { finishPassStatement, skippedStatement } from "../domain/lifecycle/reconcile.ts";
+import { withinRetention } from "../domain/lifecycle/retention.ts";
 import { tombstoneStatements, upsertGigStatements } from "../domain/storage/gigs.ts";
 import { unseenGigIds } from "../domain/storage/reconcile.ts";
 import { commit, d1Retry, retryFor } from "./commit.ts";
-import { continuationId, type JobContext, type JobStats, type Outcome } from "./job-context.ts";
+import { continuationId, type JobContext, type JobStats, type Outcome, retentionFloorMs } from "./job-context.ts";
 import { fetchAll } from "./run-fetch-gigs.ts";
 
 /** The candidate read, the final write and at least one request. */
@@ -45,7 +46,7 @@ export async function confirmUnseenGigs(
     return d1Retry(error, ctx, stats);
   }
   if (ids.length === 0) {
-    // Nothing (left) to confirm: the pass has confirmed the whole account (stamps last_reconciled).
+    // Nothing (left) to confirm: the pass is over (stamps last_reconciled when it skipped nothing).
     try {
       await finishPassStatement(ctx.db, job.account, job.pass, ctx.now()).run();
     } catch (error) {
@@ -56,7 +57,8 @@ export async function confirmUnseenGigs(
 
   const result = await fetchAll(ids, ctx, stats);
   const statements = [
-    ...upsertGigStatements(ctx.db, result.fetched, job.user),
+    // Nothing retention would delete again at once, as the listing and fetches store.
+    ...upsertGigStatements(ctx.db, withinRetention(result.fetched, retentionFloorMs(ctx)), job.user),
     ...tombstoneStatements(ctx.db, result.gone, job.account, job.user),
   ];
   const retry = retryFor(
@@ -67,9 +69,13 @@ export async function confirmUnseenGigs(
   // are dead-lettered as a fetch, so an operator sees them and the walk moves past them).
   const permanent = result.failures.filter((f) => f.error.kind === "permanent");
   const last = ids.at(-1) as string;
-  // The last batch, settled without a failure, completes the pass: stamped in the same write, after
-  // its tombstones (the drift triggers count those first).
-  if (!retry && permanent.length === 0 && ids.length < limit) {
+  // A gig that failed for good was not confirmed: counted as skipped, so the pass (in whichever
+  // batch it failed) does not stamp last_reconciled_ms.
+  if (!retry && permanent.length > 0)
+    statements.push(skippedStatement(ctx.db, job.account, job.pass, permanent.length));
+  // The last batch, settled, finishes the pass in the same write, after its tombstones (the drift
+  // triggers count those first).
+  if (!retry && ids.length < limit) {
     statements.push(finishPassStatement(ctx.db, job.account, job.pass, ctx.now()));
   }
   const outcome: Outcome = retry

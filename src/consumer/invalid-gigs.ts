@@ -10,8 +10,7 @@ import { type BackfillJob, type FetchGigsJob, JOB_VERSION, type ListWindowJob } 
 import { logError } from "../domain/log.ts";
 import { insertFailureStatement } from "../domain/storage/job-failures.ts";
 
-/** The job schema's limits: a job id of at most 200 characters, at most 1000 IDs. */
-const MAX_ROOT_LENGTH = 120;
+/** The job schema's limit: at most 1000 IDs. */
 const MAX_IDS = 1000;
 
 /** The failure-row statement for a page's invalid gigs, or none when the page had none. */
@@ -24,8 +23,9 @@ export function invalidGigStatements(
   const first = invalid[0];
   if (!first) return [];
   const ids = [...new Set(invalid.map((i) => i.id))].slice(0, MAX_IDS);
-  // Deterministic per page, so a retried page does not record the same failure twice.
-  const jobId = `${job.job_id.slice(0, MAX_ROOT_LENGTH)}~invalid~${first.id}`;
+  // Keyed by account and gig, not by job: a retried page, or the next pass listing the same bad
+  // gig (reconciliation, hourly retries), does not record the same failure again.
+  const jobId = `invalid-gig:${job.account}:${first.id}`;
   const failed: FetchGigsJob = {
     v: JOB_VERSION,
     kind: "fetch_gigs",
@@ -63,8 +63,8 @@ export function invalidGigStatements(
 /**
  * The failure-row statement for listed items that carry no valid gig id, or none. Nothing can be
  * fetched for them, so the row holds the listing job itself (cursor cleared): redriving it walks
- * the listing again once Argyle serves those items whole. One row per walk (keyed by its root
- * job id), however many pages had such items.
+ * the listing again once Argyle serves those items whole. One row per account and kind of walk,
+ * however many pages or passes had such items (a pass id in the key would add a row every pass).
  */
 export function unidentifiedItemStatements(
   db: D1Database,
@@ -73,8 +73,7 @@ export function unidentifiedItemStatements(
   nowMs: number,
 ): D1PreparedStatement[] {
   if (count === 0) return [];
-  const root = job.kind === "backfill" ? (job.pass ?? job.job_id) : job.job_id.replace(/~\d+$/, "");
-  const jobId = `${root.slice(0, MAX_ROOT_LENGTH)}~unidentified`;
+  const jobId = `unidentified:${job.kind}:${job.account}`;
   const redrive: ListWindowJob | BackfillJob =
     job.kind === "backfill"
       ? { ...job, job_id: jobId, pass: null, cursor: null }

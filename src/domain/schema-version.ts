@@ -6,4 +6,4 @@
  */
 
 /** File name of the newest migration, as `wrangler d1 migrations apply` records it in `d1_migrations.name`. */
-export const NEWEST_MIGRATION = "0009_cron_idle.sql";
+export const NEWEST_MIGRATION = "0010_legacy_account_removals.sql";

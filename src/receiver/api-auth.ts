@@ -73,9 +73,10 @@ export async function isAdminToken(env: ReceiverEnv, presented: string): Promise
 }
 
 /**
- * Key material for signing console sessions: every configured admin token, current and previous.
- * Derived, so there is no extra secret to provision, and rotating the admin token signs every
- * session out (once its `_PREVIOUS` is removed). Null when no admin token is configured.
+ * Key material for signing console sessions: every configured admin token, current and previous
+ * (and the deprecated `API_TOKEN`). Derived, so there is no extra secret to provision; any change
+ * to that set changes the key and signs every session out: setting `API_TOKEN_ADMIN_PREVIOUS` to
+ * start a rotation does, and so does removing it to finish one. Null when no admin token is configured.
  */
 export function adminKeyMaterial(env: ReceiverEnv): string | null {
   const admins = configuredTokens(env).filter((t) => t.grant.role === "admin");

@@ -7,11 +7,11 @@
  */
 import { Hono } from "hono";
 import { toBase64 } from "../domain/base64.ts";
-import { ingestWebhook } from "../domain/ingest.ts";
 import { auditStatement } from "../domain/lifecycle/audit.ts";
 import { logInfo } from "../domain/log.ts";
 import { EVENT_LIST } from "../domain/ops-list-params.ts";
-import { getReplaySource } from "../domain/storage/events.ts";
+import { replayEvent } from "../domain/replay.ts";
+import { eventExists } from "../domain/storage/events.ts";
 import { getEventWithBody, listEvents } from "../domain/storage/events-read.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { errorResponse } from "./errors.ts";
@@ -37,14 +37,15 @@ eventsRoutes.get("/:id", async (c) => {
 
 eventsRoutes.post("/:id/replay", async (c) => {
   const id = pathId(c);
-  const source = id === null ? null : await getReplaySource(c.env.DB, id);
-  if (id === null || source === null) return errorResponse(c, 404, "not_found", "No event has this id.");
+  if (id === null || !(await eventExists(c.env.DB, id))) {
+    return errorResponse(c, 404, "not_found", "No event has this id.");
+  }
   // Audited before it runs: no replay happens without its row (a D1 failure answers 503).
   await auditStatement(c.env.DB, { action: "replay", tokenRole: c.get("tokenRole"), target: id }).run();
-  // Dated by the original's arrival: replaying old work must not overwrite what is known since.
-  const result = await ingestWebhook({ db: c.env.DB, jobs: c.env.JOBS }, source.body, {
-    replayOf: { id, received_at: source.received_at, arrived_at: source.arrived_at },
-  });
+  // The one replay path (console and bulk too): dated by the original's arrival.
+  const result = await replayEvent({ db: c.env.DB, jobs: c.env.JOBS }, id);
+  // Pruned between the check and now.
+  if (result === null) return errorResponse(c, 404, "not_found", "No event has this id.");
   c.executionCtx.waitUntil(result.settle);
   logInfo("replay", { id: result.id, replay_of: id, status: result.status, event: result.event, jobs: result.jobs });
   return c.json({ status: result.status, id: result.id, replay_of: id }, 202);

@@ -81,7 +81,7 @@ export function ruleQueries(config: AlertConfig, nowMs: number): Record<string, 
       params: [nowMs - config.backfillStallMs, nowMs, MAX_SCOPES + 1],
     },
     invalid: {
-      sql: "SELECT COUNT(*) AS n, MIN(id) AS oldest, MAX(id) AS newest FROM events WHERE status = 'invalid' AND id >= ?1",
+      sql: "SELECT COUNT(*) AS n, MIN(id) AS oldest, MAX(id) AS newest FROM events WHERE status = 'invalid' AND replay_of IS NULL AND id >= ?1",
       params: [timeOrderedIdFloor(nowMs - HOUR)],
     },
     signatures: {

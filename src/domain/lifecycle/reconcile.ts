@@ -3,8 +3,8 @@
  * RECONCILE_DAYS, through the backfill path (the one path that repairs: upserts what changed,
  * tombstones what a complete listing did not see). Passes are named `reconcile:…`, which the drift
  * triggers recognise (0006, rewritten in 0009: `drift_found` counts the latest pass, reset when a
- * new one starts; `drift_total` every pass); a complete pass of any kind stamps
- * `last_reconciled_ms`. The cron's pacing is in src/consumer/lifecycle-cron.ts.
+ * new one starts; `drift_total` every pass, until the pass finishes); a complete pass of any kind
+ * that skipped nothing stamps `last_reconciled_ms`, and every finished pass holds the account a period. The cron's pacing is in src/consumer/lifecycle-cron.ts.
  * @module
  */
 import { type BackfillJob, JOB_VERSION } from "../jobs.ts";
@@ -119,14 +119,26 @@ export function reconcileJob(account: { id: string; user: string | null }, nowMs
 }
 
 /**
- * Written with a pass's last page, after its tombstones: a complete pass that skipped nothing
- * confirmed the whole account, whatever started it. Stops the drift count for the pass.
+ * Written with a pass's last write, after its tombstones: the pass is over. Whatever it skipped,
+ * the account is held a full period (`reconcile_hold_ms`), so the cron does not list it again
+ * within the hour, and `backfill_finished_ms` stops the drift triggers counting (webhook-driven updates after the pass
+ * are not drift). Only a pass that skipped nothing (no item it could not store, no permanent
+ * confirmation failure, both counted in `backfill_skipped`) confirmed the whole account, and
+ * stamps `last_reconciled_ms`, whatever started it.
  */
 export function finishPassStatement(db: D1Database, account: string, pass: string, nowMs: number): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE accounts SET last_reconciled_ms = ?3
-       WHERE id = ?1 AND backfill_pass = ?2 AND backfill_status = 'done' AND backfill_skipped = 0`,
+      `UPDATE accounts SET reconcile_hold_ms = MAX(COALESCE(reconcile_hold_ms, 0), ?3), backfill_finished_ms = ?3,
+         last_reconciled_ms = CASE WHEN backfill_skipped = 0 THEN ?3 ELSE last_reconciled_ms END
+       WHERE id = ?1 AND backfill_pass = ?2 AND backfill_status = 'done'`,
     )
     .bind(account, pass, nowMs);
+}
+
+/** Counts gigs a pass could not confirm (Argyle failed for good) as skipped: no stamp for the pass. */
+export function skippedStatement(db: D1Database, account: string, pass: string, count: number): D1PreparedStatement {
+  return db
+    .prepare("UPDATE accounts SET backfill_skipped = backfill_skipped + ?3 WHERE id = ?1 AND backfill_pass = ?2")
+    .bind(account, pass, count);
 }

@@ -68,7 +68,7 @@ export async function claimBackfill(
          backfill_status = 'running', backfill_pass = ?3, backfill_cursor = NULL,
          backfill_pages = 0, backfill_gigs = 0, backfill_skipped = 0, backfill_retry_ms = NULL,
          backfill_started_ms = ?5, backfill_progress_ms = ?5,
-         backfill_completed_at = NULL
+         backfill_completed_at = NULL, backfill_finished_ms = NULL
        WHERE NOT (accounts.backfill_status IN ('running', 'done') AND accounts.backfill_started_ms >= ?4)
        RETURNING backfill_pass`,
     )

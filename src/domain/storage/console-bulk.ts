@@ -21,7 +21,13 @@ export interface OpenFailureFilter {
 }
 
 function invalidEventsWhere(filter: InvalidEventFilter, below: string | null, params: Params): string {
-  const where = ["status = 'invalid'"];
+  // Originals only, and only those not yet fixed: a replay row is itself a replay's outcome, and an
+  // original whose replay was accepted (or recorded) has had its work done.
+  const where = [
+    "status = 'invalid'",
+    "replay_of IS NULL",
+    "NOT EXISTS (SELECT 1 FROM events r WHERE r.replay_of = events.id AND r.status <> 'invalid')",
+  ];
   if (filter.event !== undefined) where.push(`event = ${params.bind(filter.event)}`);
   if (filter.account !== undefined) where.push(`account = ${params.bind(filter.account)}`);
   if (filter.minId !== undefined) where.push(`id >= ${params.bind(filter.minId)}`);

@@ -3,6 +3,7 @@
  * and the failures table the dead-letter consumer fills (and the API redrives from).
  * @module
  */
+import { notPurgedSql } from "../lifecycle/purged.ts";
 
 /** Records (or updates) why a job's latest attempt failed; `first_failed_ms` keeps the first failure (the alerts' backlog age). */
 export function recordAttemptStatement(
@@ -54,12 +55,18 @@ export interface FailureRecord {
   last_error: string | null;
 }
 
-/** Records a failure once per job id (the dead-letter queue may deliver a message twice). */
+/**
+ * Records a failure once per job id (the dead-letter queue may deliver a message twice). Nothing
+ * for a purged account (the purge deleted its failures; a late dead letter must not bring one
+ * back), except a failed purge itself, which the operator must see.
+ */
 export function insertFailureStatement(db: D1Database, f: FailureRecord): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO failures (id, created_at, job_id, kind, account, event_id, job, gig_ids, reason, attempts, last_error)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (job_id) DO NOTHING`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+       WHERE ?4 = 'purge_account' OR ?5 IS NULL OR ${notPurgedSql("?5")}
+       ON CONFLICT (job_id) DO NOTHING`,
     )
     .bind(
       f.id,

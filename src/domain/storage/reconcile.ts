@@ -8,8 +8,10 @@
 /**
  * Up to `limit` of the account's live gigs, in id order after `afterId`, that the pass did not
  * see: their state was last learned before the pass started. Only while `pass` is the account's
- * pass, done, and skipped nothing (a pass that skipped gigs was not a complete listing, so it
- * proves nothing about the gigs it did not see). One query; none when the pass does not qualify.
+ * pass, done, and its listing skipped nothing (a pass that skipped gigs was not a complete
+ * listing, so it proves nothing about the gigs it did not see). A continuation (`afterId` set) goes
+ * on past the pass's own permanent confirmation failures, which count as skipped too. One query;
+ * none when the pass does not qualify.
  */
 export async function unseenGigIds(
   db: D1Database,
@@ -23,7 +25,7 @@ export async function unseenGigIds(
       `SELECT id FROM gigs
        WHERE account = ?1 AND removed_at IS NULL AND id > ?3
          AND synced_ms < (SELECT backfill_started_ms FROM accounts WHERE id = ?1 AND backfill_pass = ?2
-           AND backfill_status = 'done' AND backfill_skipped = 0)
+           AND backfill_status = 'done' AND (backfill_skipped = 0 OR ?3 <> ''))
        ORDER BY id LIMIT ?4`,
     )
     .bind(account, pass, afterId ?? "", limit)

@@ -29,7 +29,7 @@ function refuse(c: Context, status: 401 | 403 | 503, text: string): Response {
 /** Requires a principal; GETs without one go to the login form, other methods get 401. */
 export const requirePrincipal: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   const secret = consoleSecret(c.env);
-  if (!secret) return refuse(c, 503, "The console is off: API_TOKEN is not set.");
+  if (!secret) return refuse(c, 503, "The console is off: no admin token is set (API_TOKEN_ADMIN).");
   const access = accessConfig(c.env);
   if (access) {
     const who = await verifyAccess(c.req.raw, access);

@@ -131,6 +131,14 @@ describe("each rule fires and resolves", () => {
     expect(id).toBeTruthy();
   });
 
+  it("invalid_webhooks: a replay that is still invalid is not a new invalid webhook", async () => {
+    const original = await eventAt(T0 - 3 * 60 * MIN, "invalid");
+    const replay = await eventAt(T0 - 10 * MIN, "invalid");
+    await env.DB.prepare("UPDATE events SET replay_of = ?1 WHERE id = ?2").bind(original, replay).run();
+    await checks(sink, T0, 3);
+    expect(transitions(sink)).toEqual([]);
+  });
+
   it("signature_failures: refused signatures in 15 minutes at or above the threshold", async () => {
     await env.DB.prepare("INSERT INTO signature_failures (minute_ms, count) VALUES (?1, 19)")
       .bind(T0 - 5 * MIN)

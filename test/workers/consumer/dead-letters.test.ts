@@ -40,6 +40,21 @@ describe("dead-letter consumer", () => {
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM job_attempts").first()).toEqual({ n: 0 });
   });
 
+  it("records nothing for a purged account, except a failed purge itself", async () => {
+    const dead = job("fetch_gigs", { ids: IDS, received_at: new Date(Date.now() - 60_000).toISOString() });
+    await env.DB.prepare(
+      "INSERT INTO purged_accounts (account, reason, requested_at, progress_ms) VALUES (?1, 'api', ?2, ?3)",
+    )
+      .bind(dead.account, new Date().toISOString(), Date.now())
+      .run();
+    const result = await runBatch([dead], { queue: DLQ });
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    expect(await failures()).toEqual([]);
+    const purge = job("purge_account", { reason: "api" });
+    await runBatch([purge], { queue: DLQ });
+    expect((await failures()).map((f) => f.kind)).toEqual(["purge_account"]);
+  });
+
   it("narrows the failure to the gigs still missing", async () => {
     const receivedAt = Date.now() - 60_000;
     const dead = job("fetch_gigs", { ids: IDS, received_at: new Date(receivedAt).toISOString() });

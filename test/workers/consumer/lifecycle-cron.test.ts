@@ -127,6 +127,48 @@ describe("scheduled reconciliation", () => {
     expect(await drift()).toEqual({ status: "resolved" });
   });
 
+  it("a pass that skipped a gig holds the account a period: no hourly re-listing, one failure row, no drift after it", async () => {
+    const argyle = useLocalArgyle({ seed: 24, accounts: [{ gigs: 20 }] });
+    const [account] = argyle.store.accounts();
+    if (!account) throw new Error("no account");
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    m = meter();
+    await drain([job("backfill", { account: account.id, user: account.user })]);
+    const stamped = (await accountRow(account.id))?.last_reconciled_ms;
+    const [broken, changed] = argyle.store.gigsOf(account.id).map((g) => g.id as string);
+    (argyle.store.gig(broken as string) as unknown as Record<string, unknown>).account = null;
+    const clock = vi.spyOn(Date, "now");
+    const passAt = async (at: number) => {
+      clock.mockReturnValue(at);
+      m?.sent.splice(0);
+      await runCron(at);
+      const queued = (m?.sent.splice(0) ?? []).filter((j) => j.kind === "backfill");
+      await drain(queued);
+      return queued.length;
+    };
+    const failures = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM failures").first<{ n: number }>())?.n ?? 0;
+    const at = Date.now() + 8 * DAY;
+    expect(await passAt(at)).toBe(1);
+    // Skipped a gig: not a complete listing, so not stamped; but the pass is over.
+    expect((await accountRow(account.id))?.last_reconciled_ms).toBe(stamped);
+    expect(await failures()).toBe(1);
+    // Hours later the account is not listed again.
+    for (const h of [2, 5, 30]) expect(await passAt(at + h * 3_600_000)).toBe(0);
+    // A webhook-driven update after the pass is not drift.
+    const before = await accountRow(account.id);
+    argyle.store.updateGigs(account.id, [changed as string]);
+    clock.mockReturnValue(at + 31 * 3_600_000);
+    await drain([job("fetch_gigs", { account: account.id, user: account.user, ids: [changed as string] })]);
+    expect(await accountRow(account.id)).toMatchObject({
+      drift_found: before?.drift_found,
+      drift_total: before?.drift_total,
+    });
+    // A period later it is listed again; the same bad gig records no second failure row.
+    expect(await passAt(at + 8 * DAY)).toBe(1);
+    expect(await failures()).toBe(1);
+  });
+
   it("a pass finding no difference counts none", async () => {
     const argyle = useLocalArgyle({ seed: 22, accounts: [{ gigs: 10 }] });
     const [account] = argyle.store.accounts();

@@ -123,6 +123,53 @@ describe("backfill reconciliation confirms each unseen gig by ID", () => {
   });
 });
 
+describe("confirming by ID under GIG_RETENTION_DAYS", () => {
+  it("stores nothing older than the retention floor, as the listing and fetches do", async () => {
+    const ids = gigIds();
+    await runBatch([job("fetch_gigs", { account, user, ids })]);
+    const starts = argyle.store
+      .gigsOf(account)
+      .map((g) => ({ id: g.id as string, ms: Date.parse(String(g.start_datetime)) }));
+    const oldest = starts.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const days = Math.floor((Date.now() - oldest.ms) / 86_400_000);
+    expect(days).toBeGreaterThan(0);
+    // Argyle changes the old gig; the listing leaves it out (too old), so it is confirmed by ID.
+    argyle.store.updateGigs(account, [oldest.id]);
+    const before = (await storedGig(oldest.id))?.data;
+    const m = meter();
+    await drain(job("backfill", { account, user }), m, { GIG_RETENTION_DAYS: String(days), MAX_SUBREQUESTS: "1000" });
+    expect((await storedGig(oldest.id))?.data).toBe(before);
+  });
+});
+
+describe("a permanent failure while confirming", () => {
+  it("in an earlier batch: the later batches still confirm, but the pass is not stamped reconciled", async () => {
+    const ids = gigIds();
+    await runBatch([job("fetch_gigs", { account, user, ids })]);
+    const gone = ids.slice(0, 25);
+    argyle.store.removeGigs(account, gone);
+    // The first gig confirmed (id order) fails for good.
+    const broken = [...gone].sort()[0] as string;
+    const fetchMock = vi.mocked(globalThis.fetch);
+    const passThrough = fetchMock.getMockImplementation() as typeof fetch;
+    fetchMock.mockImplementation(async (input, init) => {
+      if (new Request(input, init).url.endsWith(`/v2/gigs/${broken}`)) return new Response("{}", { status: 400 });
+      return passThrough(input, init);
+    });
+    const m = meter();
+    const runs = await drain(job("backfill", { account, user }), m, { MAX_SUBREQUESTS: "20" });
+    expect(runs).toBeGreaterThan(2);
+    expect(m.deadLetters.length).toBeGreaterThan(0);
+    for (const id of gone) expect(await tombstoned(id)).toBe(id !== broken);
+    const state = await env.DB.prepare(
+      "SELECT backfill_skipped, last_reconciled_ms, backfill_finished_ms FROM accounts WHERE id = ?",
+    )
+      .bind(account)
+      .first();
+    expect(state).toEqual({ backfill_skipped: 1, last_reconciled_ms: null, backfill_finished_ms: expect.any(Number) });
+  });
+});
+
 describe("a listed item without a valid ID", () => {
   it("is skipped and recorded; the page and the pass go on, and nothing is reconciled away", async () => {
     const ids = gigIds();

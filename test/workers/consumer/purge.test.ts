@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { runMaintenance } from "../../../src/consumer/maintenance.ts";
 import { ingestWebhook } from "../../../src/domain/ingest.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { PURGE_GIG_CHUNK } from "../../../src/domain/lifecycle/purge.ts";
@@ -110,6 +111,31 @@ describe("accounts.removed", () => {
     expect(row).toMatchObject({ action: "purge", reason: "webhook", user: a.user });
     // Both events of the account: the fully_synced and the accounts.removed itself.
     expect(JSON.parse(row.detail as string)).toMatchObject({ gigs: 30, events: 2, bodies: 2, failures: 1 });
+  });
+
+  it("an accounts.removed recorded before this release (no work) is purged once migration 0010 runs", async () => {
+    const argyle = useLocalArgyle({ seed: 8, accounts: [{ gigs: 10 }] });
+    const [a] = argyle.store.accounts();
+    if (!a) throw new Error("an account expected");
+    await deliver(syncedBody(a.id, a.user));
+    // As the previous release stored it: recorded, no jobs, marked sent; nothing queued.
+    const m = metered();
+    m.sent.length = 0;
+    const { id } = await ingestWebhook({ db: env.DB, jobs: env.JOBS }, removedBody(a.id, a.user));
+    m.sent.length = 0;
+    await env.DB.prepare("UPDATE events SET status = 'recorded', jobs = 0, enqueued_at = received_at WHERE id = ?1")
+      .bind(id)
+      .run();
+    const migration = env.TEST_MIGRATIONS.find((mg) => mg.name.startsWith("0010_"));
+    if (!migration) throw new Error("migration 0010 missing");
+    // Its data step again (already applied to the empty database at setup; its index exists).
+    for (const query of migration.queries.filter((q) => q.includes("UPDATE events"))) await env.DB.prepare(query).run();
+
+    await runMaintenance(env, Date.now() + 10 * 60_000);
+    expect(m.sent.map((j) => j.kind)).toContain("purge_account");
+    await drain(m.sent.splice(0));
+    expect(await countWhere("purged_accounts WHERE account = ?1 AND completed_at IS NOT NULL", a.id)).toBe(1);
+    expect(await countWhere("gigs WHERE account = ?1", a.id)).toBe(0);
   });
 
   it("keeps a body that another account's event still uses", async () => {

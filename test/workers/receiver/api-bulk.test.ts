@@ -71,6 +71,22 @@ describe("POST /api/events/replay", () => {
     expect(replays.results.map((r) => r.replay_of)).toEqual([...mine].sort());
   });
 
+  it("takes originals only, and not those whose replay was accepted", async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) ids.push((await (await postWebhook(invalidBody(n))).json<{ id: string }>()).id);
+    const [fixed, failedAgain, untouched] = ids as [string, string, string];
+    // Earlier replays: one accepted (fixed), one still invalid.
+    const replayRow = (n: number, of: string, status: string) =>
+      env.DB.prepare(
+        `INSERT INTO events (id, received_at, event, account, status, body_sha256, body_bytes, replay_of)
+         SELECT ?1, received_at, event, account, ?2, body_sha256, body_bytes, id FROM events WHERE id = ?3`,
+      ).bind(`ffffffff-0000-7000-8000-00000000000${n}`, status, of);
+    await env.DB.batch([replayRow(1, fixed, "accepted"), replayRow(2, failedAgain, "invalid")]);
+    const res = await call("/api/events/replay", { filter: {} });
+    expect(res.status).toBe(200);
+    expect(res.json.results.map((r) => r.id)).toEqual([untouched, failedAgain]);
+  });
+
   it("never takes more than the cap in one call", async () => {
     const res = await call("/api/events/replay", { limit: MAX_BULK_LIMIT + 1 });
     expect(res.status).toBe(400);
@@ -90,7 +106,8 @@ describe("POST /api/events/replay", () => {
   it("records every replay when the queue refuses (the outbox sends them later); 503 when D1 fails on the first item, and keeps what it did when a later one fails", async () => {
     // A valid gig event makes jobs (an invalid one would not touch the queue): seed invalid rows
     // whose stored bodies are valid now, as after a schema fix.
-    for (let n = 0; n < 2; n++) {
+    // Three: a replayed (accepted) original is not taken again, so two remain for the last step.
+    for (let n = 0; n < 3; n++) {
       const res = await postWebhook(gigsUpdatedBody([`0190000${n}-aaaa-bbbb-cccc-000000000000`]));
       const { id } = await res.json<{ id: string }>();
       await env.DB.prepare("UPDATE events SET status = 'invalid' WHERE id = ?1").bind(id).run();
@@ -101,7 +118,7 @@ describe("POST /api/events/replay", () => {
     expect(queued.status).toBe(200);
     expect(queued.json.results).toHaveLength(1);
     expect(queued.json.stopped).toBeNull();
-    expect(await countRows("events")).toBe(3);
+    expect(await countRows("events")).toBe(4);
     const unsent = await env.DB.prepare(
       "SELECT COUNT(*) AS n FROM events WHERE replay_of IS NOT NULL AND enqueued_at IS NULL",
     ).first<{ n: number }>();
@@ -113,7 +130,7 @@ describe("POST /api/events/replay", () => {
     const batch = vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: overloaded"));
     const failed = await call("/api/events/replay", { cursor: queued.json.next });
     expect(failed.status).toBe(503);
-    expect(await countRows("events")).toBe(3);
+    expect(await countRows("events")).toBe(4);
     batch.mockRestore();
 
     // D1 takes the first item and refuses the second: the call keeps the first and says where to resume.

@@ -100,9 +100,11 @@ describe("console login", () => {
     expect(kept).not.toBeNull();
   });
 
-  it("answers 503 when API_TOKEN is not set, never opens", async () => {
+  it("answers 503 naming API_TOKEN_ADMIN when no admin token is set, never opens", async () => {
     const client = new ConsoleClient({ API_TOKEN: undefined });
-    expect((await client.get("/console")).status).toBe(503);
+    const off = await client.get("/console");
+    expect(off.status).toBe(503);
+    expect(await off.text()).toContain("API_TOKEN_ADMIN");
     expect((await client.login("")).status).toBe(303);
     expect(client.cookie).toBeNull();
   });
