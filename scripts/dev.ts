@@ -145,7 +145,7 @@ async function printBanner(
   sink: AlertSink | null,
 ): Promise<void> {
   const secret = config.receiverVars.ARGYLE_WEBHOOK_SECRET as string;
-  const token = config.receiverVars.API_TOKEN as string;
+  const token = (config.receiverVars.API_TOKEN_ADMIN ?? config.receiverVars.API_TOKEN) as string;
   const lines = [
     "",
     "Argyle gig mirror: running locally",
@@ -153,7 +153,10 @@ async function printBanner(
     `  console         ${url}/console   (sign in with the API token below)`,
     `  Argyle API      ${config.consumerVars.ARGYLE_API_URL ?? "https://api.argyle.com/v2"}${argyle ? "   (local Argyle)" : ""}`,
     `  webhook secret  ${secret}`,
-    `  API token       ${token}`,
+    `  API token       ${token}   (admin: /api/*, /v2/*, the console)`,
+    ...(config.receiverVars.API_TOKEN_READ
+      ? [`  read token      ${config.receiverVars.API_TOKEN_READ}   (/v2/* only)`]
+      : []),
     `  database        ${path.relative(ROOT, DATA_DIR)} (npm run dev -- --fresh starts empty)`,
     `  alerts          ${sink ? `printed here (sink ${sink.url})` : "sent to ALERT_WEBHOOK_URL"}; cron ${configuredCron(ROOT)}`,
     "",

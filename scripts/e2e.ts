@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 
   const argyle = await startLocalArgyle({ port: 0, accounts: [{ gigs: 25 }], faults: { retryAfterSeconds: 0 } });
   const stack = await startStack({
-    receiverVars: { API_TOKEN: TOKEN, ARGYLE_WEBHOOK_SECRET: SECRET },
+    receiverVars: { API_TOKEN_ADMIN: TOKEN, ARGYLE_WEBHOOK_SECRET: SECRET },
     consumerVars: {
       ARGYLE_API_URL: argyle.url,
       ARGYLE_API_KEY_ID: argyle.credentials.keyId,

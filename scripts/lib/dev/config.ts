@@ -10,7 +10,9 @@ export const DEV_DEFAULTS = {
   LOCAL_ARGYLE_PORT: "8788",
   ALERT_SINK_PORT: "8789",
   ARGYLE_WEBHOOK_SECRET: "dev-webhook-secret",
-  API_TOKEN: "dev-api-token",
+  // The least-privilege pair (README: tokens). The admin token also opens the console.
+  API_TOKEN_ADMIN: "dev-api-token",
+  API_TOKEN_READ: "dev-read-token",
   ARGYLE_API_KEY_ID: "local-key-id",
   ARGYLE_API_KEY_SECRET: "local-key-secret",
 } as const;
@@ -19,10 +21,19 @@ export const DEV_DEFAULTS = {
 const RECEIVER_VARS = [
   "ARGYLE_WEBHOOK_SECRET",
   "ARGYLE_WEBHOOK_SECRET_PREVIOUS",
+  "API_TOKEN_ADMIN",
+  "API_TOKEN_ADMIN_PREVIOUS",
+  "API_TOKEN_READ",
+  "API_TOKEN_READ_PREVIOUS",
   "API_TOKEN",
+  "CONSOLE_ACCESS_TEAM",
+  "CONSOLE_ACCESS_AUD",
   "MAX_BODY_BYTES",
   "ARGYLE_SOURCE_IPS",
 ] as const;
+
+/** The API tokens: setting any of them replaces both dev defaults. */
+const API_TOKEN_VARS = ["API_TOKEN_ADMIN", "API_TOKEN_READ", "API_TOKEN"] as const;
 
 /** Consumer vars and secrets passed through from the environment when set. */
 const CONSUMER_VARS = [
@@ -37,6 +48,9 @@ const CONSUMER_VARS = [
   "RETRY_MAX_SECONDS",
   "AUTH_RETRY_SECONDS",
   "EVENT_RETENTION_DAYS",
+  "MAX_PAGES_PER_INVOCATION",
+  "GIG_RETENTION_DAYS",
+  "RECONCILE_DAYS",
   "ALERT_WEBHOOK_URL",
   "ALERT_WEBHOOK_FORMAT",
   "ALERT_WEBHOOK_SECRET",
@@ -81,7 +95,10 @@ export function devConfig(argv: readonly string[], env: Record<string, string | 
     resetOnly: argv.includes("--reset-only"),
     receiverVars: {
       ARGYLE_WEBHOOK_SECRET: DEV_DEFAULTS.ARGYLE_WEBHOOK_SECRET,
-      API_TOKEN: DEV_DEFAULTS.API_TOKEN,
+      // Any token set in the environment replaces the dev pair, so only the tokens asked for work.
+      ...(Object.keys(pick(API_TOKEN_VARS)).length > 0
+        ? {}
+        : { API_TOKEN_ADMIN: DEV_DEFAULTS.API_TOKEN_ADMIN, API_TOKEN_READ: DEV_DEFAULTS.API_TOKEN_READ }),
       ...pick(RECEIVER_VARS),
     },
     consumerVars: {

@@ -78,7 +78,7 @@ options:
   --tamper           send a wrong signature: a 401 is the expected answer
   --no-wait          do not poll the read API
   --timeout S        give up polling after S seconds (default ${DEFAULT_TIMEOUT_SECONDS})
-  --token T          read API token (default $API_TOKEN, else ${DEV_DEFAULTS.API_TOKEN})
+  --token T          admin API token (default $API_TOKEN_ADMIN, else $API_TOKEN, else ${DEV_DEFAULTS.API_TOKEN_ADMIN})
   --argyle ORIGIN    local Argyle to take accounts and gigs from
                      (default http://127.0.0.1:$LOCAL_ARGYLE_PORT, LOCAL_ARGYLE_PORT=8788)
   -h, --help         show this help
@@ -119,7 +119,8 @@ export function parseSendArgs(argv: readonly string[], env: Env): SendCommand {
       tamper: values.tamper === true,
       wait: values["no-wait"] !== true,
       timeoutMs: Math.round(seconds(values.timeout ?? String(DEFAULT_TIMEOUT_SECONDS), "--timeout") * 1000),
-      token: values.token ?? envValue(env, "API_TOKEN") ?? DEV_DEFAULTS.API_TOKEN,
+      token:
+        values.token ?? envValue(env, "API_TOKEN_ADMIN") ?? envValue(env, "API_TOKEN") ?? DEV_DEFAULTS.API_TOKEN_ADMIN,
       argyle: httpUrl(values.argyle ?? localArgyleOrigin(env), "--argyle").replace(/\/+$/, ""),
     },
   };

@@ -13,7 +13,8 @@ describe("npm run dev configuration", () => {
     });
     expect(config.receiverVars).toEqual({
       ARGYLE_WEBHOOK_SECRET: DEV_DEFAULTS.ARGYLE_WEBHOOK_SECRET,
-      API_TOKEN: DEV_DEFAULTS.API_TOKEN,
+      API_TOKEN_ADMIN: DEV_DEFAULTS.API_TOKEN_ADMIN,
+      API_TOKEN_READ: DEV_DEFAULTS.API_TOKEN_READ,
     });
     expect(config.consumerVars).toEqual({
       ARGYLE_API_KEY_ID: "local-key-id",
@@ -57,7 +58,9 @@ describe("npm run dev configuration", () => {
   });
 
   it("ignores empty variables rather than passing empty secrets", () => {
-    expect(devConfig([], { API_TOKEN: "" }).receiverVars.API_TOKEN).toBe(DEV_DEFAULTS.API_TOKEN);
+    const config = devConfig([], { API_TOKEN: "", API_TOKEN_ADMIN: "" });
+    expect(config.receiverVars).toMatchObject({ API_TOKEN_ADMIN: DEV_DEFAULTS.API_TOKEN_ADMIN });
+    expect(config.receiverVars.API_TOKEN).toBeUndefined();
   });
 
   it("understands --fresh and --reset-only, and refuses anything else", () => {
