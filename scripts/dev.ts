@@ -183,7 +183,7 @@ async function printBanner(
     `    -H 'X-Argyle-Signature: ${await signBody(secret, body)}' \\`,
     `    --data-binary '${body}'`,
     "Read the gig back once stored:",
-    `  curl -H 'Authorization: Bearer ${token}' ${url}/v2/gigs/${ids[0]}`,
+    `  curl -H 'Authorization: Bearer ${config.receiverVars.API_TOKEN_READ ?? token}' ${url}/v2/gigs/${ids[0]}`,
   );
   if (argyle) {
     lines.push(
