@@ -11,14 +11,13 @@
 import path from "node:path";
 import { bundleWorker } from "../common/bundle.ts";
 import { ROOT, startStack } from "../common/stack.ts";
-import { CLOCK_TICKS, cpuSeconds, workerdServing } from "./proc.ts";
+import { cpuSeconds, idleCpuPerSecond, settle, workerdServing } from "./proc.ts";
 
 const PROBE_PATH = "/__bench/consumer-probe";
 /** The Workers Free plan's CPU limit per invocation. */
 export const FREE_PLAN_CPU_MS = 10;
 /** Gigs per fetch_gigs message (IDS_PER_JOB). */
 const FETCH_JOB_GIGS = 42;
-const SETTLE_MAX_MS = 3000;
 
 export interface ConsumerCpuSettings {
   /** CPU seconds to spend timing each piece. */
@@ -115,22 +114,6 @@ async function cpuMsPerRun(url: string, pid: number, settings: ConsumerCpuSettin
   await settle(pid, settings.quietMs);
   const iterations = Math.max(1, Math.round((n * settings.seconds) / Math.max(cpu, 1e-3)));
   return ((await run(iterations, true)) / iterations) * 1000;
-}
-
-async function settle(pid: number, quietMs: number): Promise<void> {
-  const deadline = performance.now() + SETTLE_MAX_MS;
-  while (performance.now() < deadline) {
-    const start = cpuSeconds(pid);
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
-    if (cpuSeconds(pid) - start <= 1 / CLOCK_TICKS) return;
-  }
-}
-
-async function idleCpuPerSecond(pid: number, seconds: number): Promise<number> {
-  const start = cpuSeconds(pid);
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  return (cpuSeconds(pid) - start) / ((performance.now() - started) / 1000);
 }
 
 /** The report's section: the figures, the Free-plan verdict, and how the consumer is sized. */

@@ -14,7 +14,7 @@ import path from "node:path";
 import { bundleWorker } from "../common/bundle.ts";
 import { ROOT, startStack } from "../common/stack.ts";
 import { runLoad } from "./load.ts";
-import { CLOCK_TICKS, cpuSeconds, sampleRss, workerdServing } from "./proc.ts";
+import { cpuSeconds, idleCpuPerSecond, sampleRss, settle, workerdServing } from "./proc.ts";
 import { percentile } from "./stats.ts";
 import { gigsUpdatedBodies, type WebhookBodies } from "./webhook-bodies.ts";
 
@@ -34,8 +34,6 @@ export type ProbePiece = (typeof PROBE_PIECES)[number];
 
 const SECRET = "bench-webhook-secret";
 const BENCH_BODIES_SQL = "CREATE TABLE IF NOT EXISTS bench_bodies (id TEXT PRIMARY KEY, body BLOB NOT NULL)";
-/** After a round the runtime counts as settled once it has used no CPU for `quietMs`, or after this long. */
-const SETTLE_MAX_MS = 3000;
 
 export interface IngestSettings {
   /** Gig IDs per payload, e.g. { small: 2, large: 5000 }. */
@@ -265,24 +263,6 @@ async function probeCpuMs(
   await settle(pid, settings.quietMs);
   const iterations = Math.max(1, Math.round((n * seconds) / Math.max(cpu, 1e-3)));
   return ((await run(iterations, true)) / iterations) * 1000;
-}
-
-/** Waits until the runtime has been quiet (at most one clock tick of CPU) for `quietMs`. */
-async function settle(pid: number, quietMs: number): Promise<void> {
-  const deadline = performance.now() + SETTLE_MAX_MS;
-  while (performance.now() < deadline) {
-    const start = cpuSeconds(pid);
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
-    if (cpuSeconds(pid) - start <= 1 / CLOCK_TICKS) return;
-  }
-}
-
-/** CPU seconds per second the runtime uses while nothing is sent to it. */
-async function idleCpuPerSecond(pid: number, seconds: number): Promise<number> {
-  const start = cpuSeconds(pid);
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  return (cpuSeconds(pid) - start) / ((performance.now() - started) / 1000);
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {

@@ -145,3 +145,24 @@ export function sampleRss(pid: number, intervalMs = 100): { stop: () => { peakRs
     },
   };
 }
+
+/** Longest wait for the runtime to go quiet before a measurement. */
+const SETTLE_MAX_MS = 3000;
+
+/** Waits until the runtime has been quiet (at most one clock tick of CPU) for `quietMs`. */
+export async function settle(pid: number, quietMs: number): Promise<void> {
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  while (performance.now() < deadline) {
+    const start = cpuSeconds(pid);
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    if (cpuSeconds(pid) - start <= 1 / CLOCK_TICKS) return;
+  }
+}
+
+/** CPU seconds per second the runtime uses while nothing is sent to it. */
+export async function idleCpuPerSecond(pid: number, seconds: number): Promise<number> {
+  const start = cpuSeconds(pid);
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return (cpuSeconds(pid) - start) / ((performance.now() - started) / 1000);
+}
