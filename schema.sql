@@ -1,6 +1,9 @@
--- The complete D1 schema of the Argyle gig mirror, shared by the receiver and consumer Workers.
+-- The catalog database's complete schema (binding DB), shared by the receiver and consumer Workers:
+-- events, raw bodies, the outbox, failures, the directory of accounts to shards, audit and alerts.
+-- Gig rows and per-account sync state live in the gig shards: schema.shard.sql. The gigs and
+-- accounts tables below hold only accounts stored before sharding (migration 0011: shard "DB").
 -- migrations/ holds the same schema as numbered, append-only steps (what `wrangler d1 migrations
--- apply` runs); test/schema.test.ts proves that applying them yields exactly this file.
+-- apply` runs); test/node/schema.test.ts proves that applying them yields exactly this file.
 -- Times are ISO 8601 UTC text for people; *_ms columns are epoch milliseconds for comparisons,
 -- because Argyle's timestamps vary in precision and string order is not time order.
 
@@ -251,3 +254,46 @@ CREATE TABLE cron_state (
   value INTEGER NOT NULL,
   at_ms INTEGER NOT NULL
 );
+
+-- Where each account lives. Written by the consumer when it first sees the account; changed only
+-- by a move: 'copying' (reads and writes still go to `shard`, which is fenced) then 'cleanup'
+-- (`shard` is the new home; `move_from` is emptied after a grace period).
+CREATE TABLE directory (
+  account TEXT PRIMARY KEY,
+  shard TEXT NOT NULL,                   -- binding name of the home shard, e.g. SHARD_2 (or DB: legacy)
+  user TEXT,
+  placed_ms INTEGER NOT NULL,
+  move_state TEXT CHECK (move_state IN ('copying', 'cleanup')),
+  move_from TEXT,                        -- the shard being emptied during 'cleanup'
+  move_to TEXT,                          -- the shard being filled during 'copying'
+  move_id TEXT,                          -- the move's job id: a stale move message changes nothing
+  move_cursor TEXT,                      -- last gig id copied (or cleaned up): the move resumes after it
+  move_copied INTEGER NOT NULL DEFAULT 0,
+  move_started_ms INTEGER,
+  move_progress_ms INTEGER,              -- last step; the cron revives moves stalled 15 minutes
+  move_flipped_ms INTEGER
+);
+CREATE INDEX directory_by_user ON directory (user, account);
+CREATE INDEX directory_by_shard ON directory (shard, account);
+CREATE INDEX directory_moving ON directory (move_progress_ms) WHERE move_state IS NOT NULL;
+
+-- The gig shards the consumer may place new accounts in, and what it knows of their size. A shard
+-- binding with no row here is open. `placed` counts accounts placed since `size_bytes` was measured,
+-- so a burst of new accounts spreads over the shards before the next measurement.
+CREATE TABLE shards (
+  name TEXT PRIMARY KEY,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+  size_bytes INTEGER NOT NULL DEFAULT 0,
+  measured_ms INTEGER,
+  placed INTEGER NOT NULL DEFAULT 0,
+  migration TEXT                         -- the newest shard migration applied there, as last measured
+);
+
+-- The catalog serves as shard "DB" for legacy accounts, so it carries a shard's fence table too.
+CREATE TABLE account_fences (
+  account TEXT PRIMARY KEY,
+  reason TEXT NOT NULL CHECK (reason IN ('moving', 'moved')),
+  shard TEXT NOT NULL,
+  since_ms INTEGER NOT NULL
+);
+CREATE INDEX gigs_by_account_id ON gigs (account, id);
