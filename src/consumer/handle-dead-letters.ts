@@ -10,6 +10,8 @@ import { describeError } from "../domain/errors.ts";
 import { newTimeOrderedId } from "../domain/ids.ts";
 import { type Job, jobGigIds, parseJob } from "../domain/jobs.ts";
 import { logError, logInfo } from "../domain/log.ts";
+import { shardDb } from "../domain/shards/bindings.ts";
+import { lookupAccount } from "../domain/shards/directory.ts";
 import { failBackfillStatement } from "../domain/storage/accounts.ts";
 import { freshGigIds } from "../domain/storage/gigs.ts";
 import { clearAttemptsStatement, insertFailureStatement, readAttempts } from "../domain/storage/job-failures.ts";
@@ -22,7 +24,7 @@ const MAX_RAW_BYTES = 50_000;
 export async function handleDeadLetters(batch: MessageBatch<unknown>, env: ConsumerEnv): Promise<void> {
   for (const message of batch.messages) {
     try {
-      await recordFailure(env.DB, message.body, message.attempts);
+      await recordFailure(env, message.body, message.attempts);
       message.ack();
     } catch (error) {
       logError("could not record a dead-lettered job; will retry", {
@@ -34,7 +36,8 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Consu
   }
 }
 
-async function recordFailure(db: D1Database, body: unknown, deliveries: number): Promise<void> {
+async function recordFailure(env: ConsumerEnv, body: unknown, deliveries: number): Promise<void> {
+  const db = env.DB;
   const now = Date.now();
   const parsed = parseJob(body);
   if (!parsed.success) {
@@ -59,7 +62,10 @@ async function recordFailure(db: D1Database, body: unknown, deliveries: number):
     logError("unreadable job recorded as a failure", { failure_id: id });
     return;
   }
-  const job = await narrowToMissing(db, parsed.output);
+  // The account's rows live in its home shard (none yet if no job ever placed it).
+  const home = await lookupAccount(db, parsed.output.account);
+  const shard = home ? shardDb(env, home.shard) : null;
+  const job = await narrowToMissing(shard, parsed.output);
   if (job === null) {
     // Another job stored these gigs meanwhile: nothing is missing, nothing to report.
     await clearAttemptsStatement(db, parsed.output.job_id).run();
@@ -84,7 +90,10 @@ async function recordFailure(db: D1Database, body: unknown, deliveries: number):
     }),
     clearAttemptsStatement(db, job.job_id),
   ];
-  if (job.kind === "backfill") statements.push(failBackfillStatement(db, job.account, job.pass ?? job.job_id));
+  // The shard's half first: if the catalog's half then fails, the redelivery does both again
+  // (each is idempotent), while the other order could leave a recorded failure whose pass still
+  // reads as running.
+  if (job.kind === "backfill" && shard) await failBackfillStatement(shard, job.account, job.pass ?? job.job_id).run();
   await db.batch(statements);
   logError("job failed for good: recorded in failures", {
     failure_id: failureId,
@@ -96,9 +105,10 @@ async function recordFailure(db: D1Database, body: unknown, deliveries: number):
 }
 
 /** The job reduced to the gigs still not stored since its webhook; null if none are missing. */
-async function narrowToMissing(db: D1Database, job: Job): Promise<Job | null> {
+async function narrowToMissing(shard: D1Database | null, job: Job): Promise<Job | null> {
   if (job.kind !== "fetch_gigs" && job.kind !== "remove_gigs") return job;
-  const fresh = await freshGigIds(db, job.ids, Date.parse(job.received_at));
+  if (!shard) return job;
+  const fresh = await freshGigIds(shard, job.ids, Date.parse(job.received_at));
   const missing = job.ids.filter((id) => !fresh.has(id));
   return missing.length === 0 ? null : { ...job, ids: missing };
 }

@@ -8,7 +8,14 @@ import type { Job } from "../domain/jobs.ts";
 import type { ConsumerConfig } from "./config.ts";
 
 export interface JobContext {
+  /** The account's home shard (after `runJob` resolved it; the catalog before). */
   db: D1Database;
+  /** The home shard's binding name, e.g. SHARD_2 ("DB" for an account stored before sharding). */
+  shard: string;
+  /** The catalog: events, failures, the attempt log, the directory. */
+  catalog: D1Database;
+  /** This Worker's bindings, for the shard a directory entry names. */
+  env: object;
   config: ConsumerConfig;
   /** Subrequests left in this invocation, shared by every message of the batch. */
   budget: SubrequestBudget;

@@ -176,10 +176,23 @@ class Walker<J extends ListWindowJob | BackfillJob> {
         ),
         job.user,
       ),
-      ...invalidGigStatements(ctx.db, job, page.invalid, ctx.now()),
-      ...unidentifiedItemStatements(ctx.db, job, page.unidentified, ctx.now()),
       ...extra,
     ];
+    // Failures are the catalog's: recorded before the page's write, so a crash between the two
+    // leaves the page to be walked again (the failure row is keyed, written once), never a page
+    // stored whose bad items nobody hears of.
+    const failureRows = [
+      ...invalidGigStatements(ctx.catalog, job, page.invalid, ctx.now()),
+      ...unidentifiedItemStatements(ctx.catalog, job, page.unidentified, ctx.now()),
+    ];
+    if (failureRows.length > 0) {
+      ctx.budget.take();
+      try {
+        await ctx.catalog.batch(failureRows);
+      } catch (error) {
+        return { transition: "write_failed", outcome: this.carryOn(state, d1Retry(error, ctx, stats)) };
+      }
+    }
     stats.stored += page.gigs.length;
     stats.failed += skipped;
     const tallyOf = (results: readonly D1Result[]) =>

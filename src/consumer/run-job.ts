@@ -1,12 +1,15 @@
 /**
- * Dispatches one validated job to its runner.
+ * Dispatches one validated job to its runner, on the shard the directory names for its account.
  * @module
  */
 import { authRetryDelaySeconds } from "../domain/backoff.ts";
 import type { Job } from "../domain/jobs.ts";
-import { accountIsPurged } from "../domain/lifecycle/purged.ts";
-import { commit, d1Retry } from "./commit.ts";
+import { logError } from "../domain/log.ts";
+import { shardDb } from "../domain/shards/bindings.ts";
+import { accountWriteState } from "../domain/shards/fences.ts";
+import { commit, d1Retry, deferFenced } from "./commit.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
+import { NoBudgetError, NoOpenShardError, resolveHome } from "./resolve-home.ts";
 import { runFetchGigs } from "./run-fetch-gigs.ts";
 import { runBackfill, runListWindow } from "./run-listing.ts";
 import { runPurge } from "./run-purge.ts";
@@ -14,21 +17,43 @@ import { runRemoveGigs } from "./run-remove-gigs.ts";
 
 export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
   if (job.kind === "purge_account") return runPurge(job, ctx);
+  let home: JobContext;
+  try {
+    const entry = await resolveHome(job, ctx);
+    home = { ...ctx, db: shardDb(ctx.env, entry.shard), shard: entry.shard };
+  } catch (error) {
+    if (error instanceof NoBudgetError) {
+      return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats: emptyStats() };
+    }
+    if (error instanceof NoOpenShardError) {
+      // A configuration problem, not a fault: wait as for refused credentials, loudly.
+      logError("no open gig shard: job waits", { job_id: job.job_id, account: job.account });
+      return {
+        type: "retry",
+        delaySeconds: authRetryDelaySeconds(ctx.config.backoff),
+        reason: "d1",
+        error: error.message,
+        stats: emptyStats(),
+      };
+    }
+    return d1Retry(error, ctx, emptyStats());
+  }
   // Work queued before its account was purged must not bring it back. Every write checks the
-  // marker in its own statement, and commit() reports it in the job's log line; a listing, which
-  // would walk every page for nothing, also checks first (one subrequest of the many it costs).
-  if (job.kind === "fetch_gigs" || job.kind === "remove_gigs") return runGigJob(job, ctx);
-  if (!ctx.budget.take()) {
+  // marker (and a move's fence) in its own statement, and commit() reports it in the job's log
+  // line; a listing, which would walk every page for nothing, also checks first (one subrequest
+  // of the many it costs).
+  if (job.kind === "fetch_gigs" || job.kind === "remove_gigs") return runGigJob(job, home);
+  if (!home.budget.take()) {
     return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats: emptyStats() };
   }
   try {
-    if (await accountIsPurged(ctx.db, job.account, job.origin === "webhook" ? job.received_at : null)) {
-      return { type: "ack", note: "account purged: stored nothing", stats: emptyStats() };
-    }
+    const state = await accountWriteState(home.db, job.account, job.origin === "webhook" ? job.received_at : null);
+    if (state.purged) return { type: "ack", note: "account purged: stored nothing", stats: emptyStats() };
+    if (state.fenced) return deferFenced(home, job);
   } catch (error) {
-    return d1Retry(error, ctx, emptyStats());
+    return d1Retry(error, home, emptyStats());
   }
-  return runGigJob(job, ctx);
+  return runGigJob(job, home);
 }
 
 function runGigJob(job: Exclude<Job, { kind: "purge_account" }>, ctx: JobContext): Promise<Outcome> {

@@ -14,7 +14,7 @@ import {
   readBackfill,
 } from "../domain/storage/accounts.ts";
 import { knownGigCount, knownGigCountStatement } from "../domain/storage/reconcile.ts";
-import { d1Retry } from "./commit.ts";
+import { commit, d1Retry } from "./commit.ts";
 import { confirmUnseenGigs } from "./confirm-removals.ts";
 import { continuationId, emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { canTakePage, PAGE_COST, walk } from "./listing-walk.ts";
@@ -100,7 +100,12 @@ export async function runBackfill(job: BackfillJob, ctx: JobContext): Promise<Ou
   } catch (error) {
     return d1Retry(error, ctx, stats);
   }
-  if (state === null) return { type: "ack", note: "covered by another backfill pass", stats };
+  if (state === null) {
+    // Through commit, whose transaction reads the fence: a claim that found its account fenced (a
+    // move began after this job's check) was a no-op, and the job must be deferred, not dropped.
+    ctx.budget.take();
+    return commit(ctx, job, [], { type: "ack", note: "covered by another backfill pass", stats }, false);
+  }
   const pass = state.pass;
   // From here on the message speaks for this pass (so, e.g., its dead letter fails this pass).
   const passJob = { ...job, pass };

@@ -3,6 +3,8 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { forgetAllHomes } from "../../src/consumer/resolve-home.ts";
+import { shardDb, shardNames } from "../../src/domain/shards/bindings.ts";
 import { signBody } from "../../src/domain/signature.ts";
 import type { ReceiverEnv } from "../../src/receiver/env.ts";
 import app from "../../src/receiver/index.ts";
@@ -46,6 +48,7 @@ export async function countRows(table: string): Promise<number> {
   return row?.n ?? 0;
 }
 
+/** Empties the catalog and every gig shard. */
 export async function clearTables(): Promise<void> {
   await env.DB.batch(
     [
@@ -61,8 +64,19 @@ export async function clearTables(): Promise<void> {
       "alert_notifications",
       "signature_failures",
       "cron_state",
+      "directory",
+      "shards",
+      "account_fences",
     ].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),
   );
+  // The consumer remembers directory entries per isolate: the directory was just emptied.
+  forgetAllHomes();
+  for (const name of shardNames(env)) {
+    const shard = shardDb(env, name);
+    await shard.batch(
+      ["gigs", "accounts", "purged_accounts", "account_fences"].map((t) => shard.prepare(`DELETE FROM ${t}`)),
+    );
+  }
 }
 
 /** A gigs.updated body naming `ids`. */

@@ -8,6 +8,7 @@
  * @module
  */
 import { type BackfillJob, JOB_VERSION } from "../jobs.ts";
+import { writableSql } from "../shards/fences.ts";
 import { notPurgedSql } from "./purged.ts";
 
 /** A job id (and so a pass id) the drift triggers count under. */
@@ -131,7 +132,7 @@ export function finishPassStatement(db: D1Database, account: string, pass: strin
     .prepare(
       `UPDATE accounts SET reconcile_hold_ms = MAX(COALESCE(reconcile_hold_ms, 0), ?3), backfill_finished_ms = ?3,
          last_reconciled_ms = CASE WHEN backfill_skipped = 0 THEN ?3 ELSE last_reconciled_ms END
-       WHERE id = ?1 AND backfill_pass = ?2 AND backfill_status = 'done'`,
+       WHERE id = ?1 AND backfill_pass = ?2 AND backfill_status = 'done' AND ${writableSql("?1")}`,
     )
     .bind(account, pass, nowMs);
 }
@@ -139,6 +140,8 @@ export function finishPassStatement(db: D1Database, account: string, pass: strin
 /** Counts gigs a pass could not confirm (Argyle failed for good) as skipped: no stamp for the pass. */
 export function skippedStatement(db: D1Database, account: string, pass: string, count: number): D1PreparedStatement {
   return db
-    .prepare("UPDATE accounts SET backfill_skipped = backfill_skipped + ?3 WHERE id = ?1 AND backfill_pass = ?2")
+    .prepare(
+      `UPDATE accounts SET backfill_skipped = backfill_skipped + ?3 WHERE id = ?1 AND backfill_pass = ?2 AND ${writableSql("?1")}`,
+    )
     .bind(account, pass, count);
 }

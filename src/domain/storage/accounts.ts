@@ -3,7 +3,7 @@
  * progress of a backfill pass (a resumable walk over all the account's gigs).
  * @module
  */
-import { notPurgedSql } from "../lifecycle/purged.ts";
+import { writableSql } from "../shards/fences.ts";
 
 export interface AccountTouch {
   account: string;
@@ -22,7 +22,7 @@ export function touchAccountStatement(db: D1Database, t: AccountTouch): D1Prepar
   return db
     .prepare(
       `INSERT INTO accounts (id, user, available_count, last_webhook_at, last_fetch_at, last_error, last_error_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE ?7 END WHERE ${notPurgedSql("?1")}
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE ?7 END WHERE ${writableSql("?1")}
        ON CONFLICT (id) DO UPDATE SET
          user = COALESCE(excluded.user, accounts.user),
          available_count = CASE WHEN excluded.available_count IS NOT NULL
@@ -62,7 +62,7 @@ export async function claimBackfill(
   const row = await db
     .prepare(
       `INSERT INTO accounts (id, user, backfill_status, backfill_pass, backfill_started_ms, backfill_progress_ms)
-       SELECT ?1, ?2, 'running', ?3, ?5, ?5 WHERE ${notPurgedSql("?1")}
+       SELECT ?1, ?2, 'running', ?3, ?5, ?5 WHERE ${writableSql("?1")}
        ON CONFLICT (id) DO UPDATE SET
          user = COALESCE(excluded.user, accounts.user),
          backfill_status = 'running', backfill_pass = ?3, backfill_cursor = NULL,
@@ -117,7 +117,7 @@ export function checkpointBackfillStatement(
          backfill_retry_ms = NULL,
          backfill_status = CASE WHEN ?3 IS NULL THEN 'done' ELSE 'running' END,
          backfill_completed_at = CASE WHEN ?3 IS NULL THEN ?6 ELSE NULL END
-       WHERE id = ?1 AND backfill_pass = ?2 AND backfill_cursor IS ?8`,
+       WHERE id = ?1 AND backfill_pass = ?2 AND backfill_cursor IS ?8 AND ${writableSql("?1")}`,
     )
     .bind(account, pass, page.next, page.gigs, nowMs, new Date(nowMs).toISOString(), page.skipped, page.from);
 }
@@ -130,7 +130,7 @@ export function backfillRetryStatement(
   dueMs: number,
 ): D1PreparedStatement {
   return db
-    .prepare("UPDATE accounts SET backfill_retry_ms = ?3 WHERE id = ?1 AND backfill_pass = ?2")
+    .prepare(`UPDATE accounts SET backfill_retry_ms = ?3 WHERE id = ?1 AND backfill_pass = ?2 AND ${writableSql("?1")}`)
     .bind(account, pass, dueMs);
 }
 
@@ -138,7 +138,8 @@ export function backfillRetryStatement(
 export function failBackfillStatement(db: D1Database, account: string, pass: string | null): D1PreparedStatement {
   return db
     .prepare(
-      "UPDATE accounts SET backfill_status = 'failed' WHERE id = ?1 AND backfill_status = 'running' AND (?2 IS NULL OR backfill_pass = ?2)",
+      `UPDATE accounts SET backfill_status = 'failed' WHERE id = ?1 AND backfill_status = 'running'
+         AND (?2 IS NULL OR backfill_pass = ?2) AND ${writableSql("?1")}`,
     )
     .bind(account, pass);
 }

@@ -10,7 +10,7 @@
  */
 import type { FetchedGig } from "../argyle-client.ts";
 import { toEpochMs } from "../gig-schema.ts";
-import { notPurgedSql } from "../lifecycle/purged.ts";
+import { writableSql } from "../shards/fences.ts";
 
 /** D1 allows 100 bound parameters per statement. */
 const MAX_PARAMS = 100;
@@ -43,10 +43,11 @@ const INCOMING_IS_NEWER =
 
 function upsertSql(rows: number): string {
   const tuple = `(${UPSERT_COLUMNS.map(() => "?").join(", ")})`;
-  // INSERT … SELECT from the rows, so the purge check is part of the same statement: a page that
-  // lands just after its account was marked purged stores nothing (column2 is the account).
+  // INSERT … SELECT from the rows, so the purge and fence checks are part of the same statement: a
+  // page that lands just after its account was marked purged, or fenced for a move, stores nothing
+  // (column2 is the account).
   return `INSERT INTO gigs (${UPSERT_COLUMNS.join(", ")})
-SELECT * FROM (VALUES ${Array(rows).fill(tuple).join(", ")}) WHERE ${notPurgedSql("column2")}
+SELECT * FROM (VALUES ${Array(rows).fill(tuple).join(", ")}) WHERE ${writableSql("column2")}
 ON CONFLICT (id) DO UPDATE SET
   ${DATA_COLUMNS.map((c) => `${c} = CASE WHEN ${INCOMING_IS_NEWER} THEN excluded.${c} ELSE gigs.${c} END`).join(",\n  ")},
   user = COALESCE(excluded.user, gigs.user),
@@ -124,7 +125,7 @@ export function tombstoneStatements(
       db
         .prepare(
           `INSERT INTO gigs (id, account, user, synced_ms, removed_at)
-           SELECT * FROM (VALUES ${tuples}) WHERE ${notPurgedSql("column2")}
+           SELECT * FROM (VALUES ${tuples}) WHERE ${writableSql("column2")}
            ON CONFLICT (id) DO UPDATE SET removed_at = COALESCE(gigs.removed_at, excluded.removed_at),
              synced_ms = excluded.synced_ms
            WHERE excluded.synced_ms > gigs.synced_ms`,

@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
 import { clearTables } from "../helpers.ts";
+import { countAcross, firstAcross } from "../shards.ts";
 import { job, meter, runBatch, storedGig, useLocalArgyle } from "./helpers.ts";
 
 let argyle: LocalArgyle;
@@ -45,10 +46,7 @@ function answerGigFetchesWith(response: () => Response): { restore: () => void }
 }
 
 async function tombstones(): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM gigs WHERE removed_at IS NOT NULL").first<{
-    n: number;
-  }>();
-  return row?.n ?? 0;
+  return countAcross("SELECT COUNT(*) AS n FROM gigs WHERE removed_at IS NOT NULL");
 }
 
 const foreign404s: [string, () => Response][] = [
@@ -76,9 +74,7 @@ describe("a 404 that is not Argyle's", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["msg-0"]);
     expect(result.explicitAcks).toEqual([]);
     expect(await tombstones()).toBe(0);
-    const state = await env.DB.prepare("SELECT last_error FROM accounts WHERE id = ?")
-      .bind(account)
-      .first<{ last_error: string }>();
+    const state = await firstAcross("SELECT last_error FROM accounts WHERE id = ?", account);
     expect(state?.last_error).toMatch(/^transient: HTTP 404 without Argyle's not-found body/);
     const attempt = await env.DB.prepare("SELECT reason FROM job_attempts WHERE job_id = ?")
       .bind(delivery.job_id)
@@ -98,7 +94,7 @@ describe("a 404 that is not Argyle's", () => {
     expect(redelivered.explicitAcks).toEqual(["msg-0"]);
     expect(Object.keys(argyle.stats.snapshot().gigFetches).sort()).toEqual([...ids].sort());
     for (const id of ids) expect(await storedGig(id)).toMatchObject({ removed_at: null, data: expect.any(String) });
-    const state = await env.DB.prepare("SELECT last_error FROM accounts WHERE id = ?").bind(account).first();
+    const state = await firstAcross("SELECT last_error FROM accounts WHERE id = ?", account);
     expect(state).toEqual({ last_error: null });
   });
 

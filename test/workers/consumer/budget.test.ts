@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Job, planJobs } from "../../../src/domain/jobs.ts";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
 import { clearTables } from "../helpers.ts";
+import { firstAcross } from "../shards.ts";
 import { job, liveGigCount, type Meter, meter, runBatch, useLocalArgyle } from "./helpers.ts";
 
 afterEach(() => vi.restoreAllMocks());
@@ -98,7 +99,7 @@ describe("subrequest budget", () => {
     const stats = argyle.stats.snapshot();
     expect(stats.listPages).toBe(50);
     expect(stats.listedGigs).toBe(10_000);
-    const state = await env.DB.prepare("SELECT * FROM accounts WHERE id = ?").bind(account.id).first();
+    const state = await firstAcross("SELECT * FROM accounts WHERE id = ?", account.id);
     expect(state).toMatchObject({ backfill_status: "done", backfill_pages: 50, backfill_gigs: 10_000 });
   }, 120_000);
 
@@ -129,7 +130,7 @@ describe("subrequest budget", () => {
     expect(first.explicitAcks).toEqual(["msg-0"]);
     const [continuation] = m.sent;
     expect(continuation).toMatchObject({ kind: "backfill", pass: body.job_id });
-    const checkpoint = await env.DB.prepare("SELECT * FROM accounts WHERE id = ?").bind(account.id).first();
+    const checkpoint = await firstAcross("SELECT * FROM accounts WHERE id = ?", account.id);
     expect(checkpoint).toMatchObject({
       backfill_status: "running",
       backfill_pages: 3,

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tombstoneStatements } from "../../../src/domain/storage/gigs.ts";
 import { recordAttemptStatement } from "../../../src/domain/storage/job-failures.ts";
 import { clearTables } from "../helpers.ts";
+import { firstAcross, placeAccount } from "../shards.ts";
 import { job, runBatch } from "./helpers.ts";
 
 const DLQ = "argyle-gig-jobs-dlq";
@@ -59,8 +60,9 @@ describe("dead-letter consumer", () => {
     const receivedAt = Date.now() - 60_000;
     const dead = job("fetch_gigs", { ids: IDS, received_at: new Date(receivedAt).toISOString() });
     // The first gig was handled meanwhile (here: a removal notice that arrived later).
-    await env.DB.batch(
-      tombstoneStatements(env.DB, [{ id: IDS[0] as string, syncedMs: receivedAt + 1 }], dead.account, null),
+    const shard = await placeAccount(dead.account);
+    await shard.batch(
+      tombstoneStatements(shard, [{ id: IDS[0] as string, syncedMs: receivedAt + 1 }], dead.account, null),
     );
     await runBatch([dead], { queue: DLQ });
     const [row] = await failures();
@@ -75,9 +77,10 @@ describe("dead-letter consumer", () => {
   it("records nothing when every gig of the job was stored meanwhile", async () => {
     const receivedAt = Date.now() - 60_000;
     const dead = job("remove_gigs", { ids: IDS, received_at: new Date(receivedAt).toISOString() });
-    await env.DB.batch(
+    const shard = await placeAccount(dead.account);
+    await shard.batch(
       tombstoneStatements(
-        env.DB,
+        shard,
         IDS.map((id) => ({ id, syncedMs: receivedAt + 5 })),
         dead.account,
         null,
@@ -105,13 +108,15 @@ describe("dead-letter consumer", () => {
 
   it("marks a failed backfill pass as failed, so the next sync request starts afresh", async () => {
     const dead = job("backfill", { pass: "evt-1:0" });
-    await env.DB.prepare(
-      "INSERT INTO accounts (id, backfill_status, backfill_pass, backfill_started_ms, backfill_progress_ms) VALUES (?, 'running', 'evt-1:0', 1, 1)",
-    )
+    const shard = await placeAccount(dead.account);
+    await shard
+      .prepare(
+        "INSERT INTO accounts (id, backfill_status, backfill_pass, backfill_started_ms, backfill_progress_ms) VALUES (?, 'running', 'evt-1:0', 1, 1)",
+      )
       .bind(dead.account)
       .run();
     await runBatch([dead], { queue: DLQ });
-    expect(await env.DB.prepare("SELECT backfill_status FROM accounts").first()).toEqual({ backfill_status: "failed" });
+    expect(await firstAcross("SELECT backfill_status FROM accounts")).toEqual({ backfill_status: "failed" });
   });
 
   it("retries, never drops, when the failure cannot be written", async () => {

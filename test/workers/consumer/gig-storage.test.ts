@@ -26,15 +26,15 @@ function gig(updatedAt: string, extra: Record<string, unknown> = {}, id = ID): F
 }
 
 async function upsert(g: FetchedGig, syncedMs: number) {
-  await env.DB.batch(upsertGigStatements(env.DB, [{ ...g, syncedMs }], USER));
+  await env.SHARD_1.batch(upsertGigStatements(env.SHARD_1, [{ ...g, syncedMs }], USER));
 }
 
 async function tombstone(id: string, syncedMs: number) {
-  await env.DB.batch(tombstoneStatements(env.DB, [{ id, syncedMs }], ACCOUNT, USER));
+  await env.SHARD_1.batch(tombstoneStatements(env.SHARD_1, [{ id, syncedMs }], ACCOUNT, USER));
 }
 
 async function row(id = ID) {
-  return env.DB.prepare("SELECT * FROM gigs WHERE id = ?").bind(id).first<Record<string, unknown>>();
+  return env.SHARD_1.prepare("SELECT * FROM gigs WHERE id = ?").bind(id).first<Record<string, unknown>>();
 }
 
 beforeEach(clearTables);
@@ -79,10 +79,10 @@ describe("gig upserts", () => {
       ...gig("2023-03-09T00:00:00Z", {}, `0187dbfa-6f5e-a33a-af26-${i.toString().padStart(12, "0")}`),
       syncedMs: 10,
     }));
-    const statements = upsertGigStatements(env.DB, gigs, USER);
+    const statements = upsertGigStatements(env.SHARD_1, gigs, USER);
     expect(statements.length).toBe(Math.ceil(250 / 6));
-    await env.DB.batch(statements);
-    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM gigs").first())?.n).toBe(250);
+    await env.SHARD_1.batch(statements);
+    expect((await env.SHARD_1.prepare("SELECT COUNT(*) AS n FROM gigs").first())?.n).toBe(250);
   });
 });
 
@@ -120,21 +120,21 @@ describe("tombstones", () => {
     const unseen = ["0187dbfa-6f5e-a33a-af26-000000000002", "0187dbfa-6f5e-a33a-af26-000000000003"];
     for (const id of unseen) await upsert(gig("2023-03-09T00:00:00Z", {}, id), 100);
     await upsert(gig("2023-03-09T00:00:00Z", {}, seen), 1100); // listed by the pass that started at 1000
-    await env.DB.prepare(
+    await env.SHARD_1.prepare(
       "INSERT INTO accounts (id, backfill_status, backfill_pass, backfill_started_ms) VALUES (?, 'done', 'p1', 1000)",
     )
       .bind(ACCOUNT)
       .run();
     // A superseded pass (p0) proves nothing; the account's completed pass (p1) does.
-    expect(await unseenGigIds(env.DB, ACCOUNT, "p0", null, 10)).toEqual([]);
-    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", null, 10)).toEqual(unseen);
-    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", unseen[0] as string, 10)).toEqual([unseen[1]]);
-    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", null, 1)).toEqual([unseen[0]]);
+    expect(await unseenGigIds(env.SHARD_1, ACCOUNT, "p0", null, 10)).toEqual([]);
+    expect(await unseenGigIds(env.SHARD_1, ACCOUNT, "p1", null, 10)).toEqual(unseen);
+    expect(await unseenGigIds(env.SHARD_1, ACCOUNT, "p1", unseen[0] as string, 10)).toEqual([unseen[1]]);
+    expect(await unseenGigIds(env.SHARD_1, ACCOUNT, "p1", null, 1)).toEqual([unseen[0]]);
     // Nothing is named without a confirmation: the read itself changes nothing.
     expect((await row(unseen[0]))?.removed_at).toBeNull();
     // A pass that skipped gigs was not a complete listing.
-    await env.DB.prepare("UPDATE accounts SET backfill_skipped = 1").run();
-    expect(await unseenGigIds(env.DB, ACCOUNT, "p1", null, 10)).toEqual([]);
+    await env.SHARD_1.prepare("UPDATE accounts SET backfill_skipped = 1").run();
+    expect(await unseenGigIds(env.SHARD_1, ACCOUNT, "p1", null, 10)).toEqual([]);
   });
 });
 
@@ -144,8 +144,8 @@ describe("freshGigIds", () => {
     const b = "0187dbfa-6f5e-a33a-af26-00000000000b";
     await upsert(gig("2023-03-09T00:00:00Z", {}, a), 1000);
     await tombstone(b, 3000);
-    expect(await freshGigIds(env.DB, [a, b, ID], 2000)).toEqual(new Set([b]));
-    expect(await freshGigIds(env.DB, [a, b, ID], 1000)).toEqual(new Set([a, b]));
-    expect(await freshGigIds(env.DB, [], 0)).toEqual(new Set());
+    expect(await freshGigIds(env.SHARD_1, [a, b, ID], 2000)).toEqual(new Set([b]));
+    expect(await freshGigIds(env.SHARD_1, [a, b, ID], 1000)).toEqual(new Set([a, b]));
+    expect(await freshGigIds(env.SHARD_1, [], 0)).toEqual(new Set());
   });
 });

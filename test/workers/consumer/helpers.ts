@@ -8,6 +8,7 @@ import { vi } from "vitest";
 import worker from "../../../src/consumer/index.ts";
 import { JOB_VERSION, type Job } from "../../../src/domain/jobs.ts";
 import { createLocalArgyle, type LocalArgyle, type LocalArgyleOptions } from "../../../src/local-argyle/app.ts";
+import { firstAcross, homeDb, homeShard, shardDbs } from "../shards.ts";
 
 export const ARGYLE_ORIGIN = "https://argyle.test";
 
@@ -38,7 +39,7 @@ export interface Meter {
   reset(): void;
 }
 
-/** Instruments env.DB, env.JOBS and env.DEAD_LETTERS (sends are captured, not delivered). */
+/** Instruments env.DB, every shard, env.JOBS and env.DEAD_LETTERS (sends are captured, not delivered). */
 export function meter(): Meter {
   const m: Meter = {
     fetches: 0,
@@ -61,13 +62,16 @@ export function meter(): Meter {
       return impl ? impl(...args) : Promise.reject(new Error("no fetch mock"));
     });
   }
-  const batch = env.DB.batch.bind(env.DB);
-  vi.spyOn(env.DB, "batch").mockImplementation((statements) => {
-    m.d1++;
-    return batch(statements);
-  });
-  const prepare = env.DB.prepare.bind(env.DB);
-  vi.spyOn(env.DB, "prepare").mockImplementation((sql) => countStatement(prepare(sql), m));
+  // The catalog and every shard: a job's D1 calls go to both.
+  for (const db of [env.DB, ...shardDbs()]) {
+    const batch = db.batch.bind(db);
+    vi.spyOn(db, "batch").mockImplementation((statements) => {
+      m.d1++;
+      return batch(statements);
+    });
+    const prepare = db.prepare.bind(db);
+    vi.spyOn(db, "prepare").mockImplementation((sql) => countStatement(prepare(sql), m));
+  }
   const sent = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0, oldestMessageTimestamp: 0 } } };
   vi.spyOn(env.JOBS, "sendBatch").mockImplementation(async (messages) => {
     m.sends++;
@@ -135,13 +139,23 @@ export function job<K extends Job["kind"]>(
   } as Extract<Job, { kind: K }>;
 }
 
+/** The gig's row, from whichever shard holds it. */
 export async function storedGig(id: string) {
-  return env.DB.prepare("SELECT * FROM gigs WHERE id = ?").bind(id).first<Record<string, unknown>>();
+  return firstAcross("SELECT * FROM gigs WHERE id = ?", id);
 }
 
+/** Live gigs of the account, counted in its home shard (0 if it was never placed). */
 export async function liveGigCount(account: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM gigs WHERE account = ? AND removed_at IS NULL")
+  if (!(await homeShard(account))) return 0;
+  const row = await (await homeDb(account))
+    .prepare("SELECT COUNT(*) AS n FROM gigs WHERE account = ? AND removed_at IS NULL")
     .bind(account)
     .first<{ n: number }>();
   return row?.n ?? 0;
+}
+
+/** The account's sync-state row, from its home shard (null if never placed or not written). */
+export async function accountRow(account: string): Promise<Record<string, unknown> | null> {
+  if (!(await homeShard(account))) return null;
+  return (await homeDb(account)).prepare("SELECT * FROM accounts WHERE id = ?").bind(account).first();
 }

@@ -10,6 +10,7 @@ import type { Gig } from "../../../src/local-argyle/model.ts";
 import removedFixture from "../../fixtures/webhooks/gigs.removed.json";
 import { api, insertFailure } from "../api-helpers.ts";
 import { clearTables, gigsUpdatedBody, postWebhook } from "../helpers.ts";
+import { firstAcross } from "../shards.ts";
 import { type Meter, meter, runBatch, storedGig, useLocalArgyle } from "./helpers.ts";
 
 let m: Meter;
@@ -57,9 +58,7 @@ function removedBody(): string {
 }
 
 async function accountState() {
-  return env.DB.prepare("SELECT available_count, last_webhook_at FROM accounts WHERE id = ?1")
-    .bind(account)
-    .first<{ available_count: number; last_webhook_at: string }>();
+  return firstAcross("SELECT available_count, last_webhook_at FROM accounts WHERE id = ?1", account);
 }
 
 const replay = (id: string) => () => api(`/api/events/${id}/replay`, { method: "POST" });

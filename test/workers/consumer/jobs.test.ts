@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
 import { clearTables } from "../helpers.ts";
+import { firstAcross, homeDb } from "../shards.ts";
 import { job, liveGigCount, meter, runBatch, storedGig, useLocalArgyle } from "./helpers.ts";
 
 let argyle: LocalArgyle;
@@ -39,7 +40,7 @@ describe("fetch_gigs", () => {
       expect(JSON.parse(String(row?.data))).toEqual(await served.json());
       expect(row).toMatchObject({ account, user, removed_at: null });
     }
-    const state = await env.DB.prepare("SELECT * FROM accounts WHERE id = ?").bind(account).first();
+    const state = await firstAcross("SELECT * FROM accounts WHERE id = ?", account);
     expect(state).toMatchObject({ user, last_fetch_at: expect.any(String), last_error: null });
   });
 
@@ -78,8 +79,9 @@ describe("fetch_gigs", () => {
     expect(newer?.updated_ms).toBeGreaterThan(Number(before?.updated_ms));
     const { upsertGigStatements } = await import("../../../src/domain/storage/gigs.ts");
     const old = JSON.parse(String(before?.data));
-    await env.DB.batch(
-      upsertGigStatements(env.DB, [{ gig: old, json: String(before?.data), syncedMs: Date.now() + 60_000 }], user),
+    const shard = await homeDb(account);
+    await shard.batch(
+      upsertGigStatements(shard, [{ gig: old, json: String(before?.data), syncedMs: Date.now() + 60_000 }], user),
     );
     expect((await storedGig(id))?.data).toBe(newer?.data);
   });
@@ -182,9 +184,7 @@ describe("account state", () => {
     await runBatch([job("fetch_gigs", { account, user, ids, available_count: 30, received_at: webhookAt })]);
     // A later redrive of older work carries a stale count: it must not roll the state back.
     await runBatch([job("fetch_gigs", { account, user, ids, available_count: 5, origin: "redrive" })]);
-    const state = await env.DB.prepare("SELECT available_count, last_webhook_at FROM accounts WHERE id = ?")
-      .bind(account)
-      .first();
+    const state = await firstAcross("SELECT available_count, last_webhook_at FROM accounts WHERE id = ?", account);
     expect(state).toEqual({ available_count: 30, last_webhook_at: webhookAt });
   });
 });
@@ -256,7 +256,7 @@ describe("list_window and backfill", () => {
     expect(result.explicitAcks).toEqual(["msg-0"]);
     expect(await liveGigCount(big.id)).toBe(449);
     expect((await storedGig(ghost))?.removed_at).toEqual(expect.any(String));
-    const state = await env.DB.prepare("SELECT * FROM accounts WHERE id = ?").bind(big.id).first();
+    const state = await firstAcross("SELECT * FROM accounts WHERE id = ?", big.id);
     expect(state).toMatchObject({
       backfill_status: "done",
       backfill_pages: 3,
@@ -285,9 +285,7 @@ describe("list_window and backfill", () => {
     const failure = await env.DB.prepare("SELECT * FROM failures").first<Record<string, unknown>>();
     expect(failure).toMatchObject({ kind: "fetch_gigs", reason: "permanent", account: big.id, gig_ids: 1 });
     expect(JSON.parse(String(failure?.job)).ids).toEqual([broken]);
-    const state = await env.DB.prepare("SELECT backfill_status, backfill_skipped FROM accounts WHERE id = ?")
-      .bind(big.id)
-      .first();
+    const state = await firstAcross("SELECT backfill_status, backfill_skipped FROM accounts WHERE id = ?", big.id);
     expect(state).toEqual({ backfill_status: "done", backfill_skipped: 1 });
   });
 
@@ -305,7 +303,7 @@ describe("list_window and backfill", () => {
     expect(result.explicitAcks).toEqual(["msg-0"]);
     expect(m.deadLetters).toEqual([expect.objectContaining({ kind: "backfill", pass: started.job_id })]);
     await runBatch(m.deadLetters, { queue: "argyle-gig-jobs-dlq" });
-    const state = await env.DB.prepare("SELECT backfill_status FROM accounts WHERE id = ?").bind(account).first();
+    const state = await firstAcross("SELECT backfill_status FROM accounts WHERE id = ?", account);
     expect(state).toEqual({ backfill_status: "failed" });
   });
 

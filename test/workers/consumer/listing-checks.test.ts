@@ -10,6 +10,7 @@ import type { Job } from "../../../src/domain/jobs.ts";
 import { WINDOW_MARGIN_MS } from "../../../src/domain/jobs.ts";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
 import { clearTables } from "../helpers.ts";
+import { firstAcross } from "../shards.ts";
 import { job, liveGigCount, type Meter, meter, runBatch, storedGig, useLocalArgyle } from "./helpers.ts";
 
 let argyle: LocalArgyle;
@@ -161,11 +162,10 @@ describe("a permanent failure while confirming", () => {
     expect(runs).toBeGreaterThan(2);
     expect(m.deadLetters.length).toBeGreaterThan(0);
     for (const id of gone) expect(await tombstoned(id)).toBe(id !== broken);
-    const state = await env.DB.prepare(
+    const state = await firstAcross(
       "SELECT backfill_skipped, last_reconciled_ms, backfill_finished_ms FROM accounts WHERE id = ?",
-    )
-      .bind(account)
-      .first();
+      account,
+    );
     expect(state).toEqual({ backfill_skipped: 1, last_reconciled_ms: null, backfill_finished_ms: expect.any(Number) });
   });
 });
@@ -183,9 +183,7 @@ describe("a listed item without a valid ID", () => {
     expect(m.deadLetters).toEqual([]);
     expect(m.sent).toEqual([]);
     expect(await liveGigCount(account)).toBe(30);
-    const state = await env.DB.prepare("SELECT backfill_status, backfill_skipped FROM accounts WHERE id = ?")
-      .bind(account)
-      .first();
+    const state = await firstAcross("SELECT backfill_status, backfill_skipped FROM accounts WHERE id = ?", account);
     expect(state).toEqual({ backfill_status: "done", backfill_skipped: 2 });
     // The pass was not a complete listing: the gig it did not see is not even asked about.
     expect(await tombstoned(ghost)).toBe(false);

@@ -10,6 +10,7 @@ import worker from "../../../src/consumer/index.ts";
 import { redriveFailure } from "../../../src/domain/redrive.ts";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
 import { clearTables } from "../helpers.ts";
+import { firstAcross } from "../shards.ts";
 import { job, liveGigCount, meter, runBatch, useLocalArgyle } from "./helpers.ts";
 
 let argyle: LocalArgyle;
@@ -42,7 +43,7 @@ describe("redrive", () => {
     await runBatch([job("backfill", { account: id, user })]);
     await runBatch(m.deadLetters, { queue: "argyle-gig-jobs-dlq" });
     const failure = await env.DB.prepare("SELECT id FROM failures").first<{ id: string }>();
-    expect(await env.DB.prepare("SELECT backfill_status FROM accounts").first()).toEqual({ backfill_status: "failed" });
+    expect(await firstAcross("SELECT backfill_status FROM accounts")).toEqual({ backfill_status: "failed" });
 
     refuse = false;
     m.sent.length = 0;
@@ -51,7 +52,7 @@ describe("redrive", () => {
     const walked = await runBatch(m.sent, { env: { MAX_SUBREQUESTS: "1000" } });
     expect(walked.explicitAcks).toEqual(["msg-0"]);
     expect(await liveGigCount(id)).toBe(450);
-    expect(await env.DB.prepare("SELECT backfill_status FROM accounts").first()).toEqual({ backfill_status: "done" });
+    expect(await firstAcross("SELECT backfill_status FROM accounts")).toEqual({ backfill_status: "done" });
   });
 
   it("a recorded failure naming hundreds of gigs is fetched in budget-sized parts, none lost", async () => {
@@ -90,7 +91,7 @@ describe("a backfill pass walked twice at once", () => {
     m.sent.length = 0;
     const both = await runBatch([continuation, continuation], { env: { ...pages, MAX_SUBREQUESTS: "1000" } });
     expect(both.explicitAcks.sort()).toEqual(["msg-0", "msg-1"]);
-    const state = await env.DB.prepare("SELECT backfill_status, backfill_pages, backfill_gigs FROM accounts").first();
+    const state = await firstAcross("SELECT backfill_status, backfill_pages, backfill_gigs FROM accounts");
     expect(state).toEqual({ backfill_status: "done", backfill_pages: 9, backfill_gigs: 450 });
     expect(await liveGigCount(id)).toBe(450);
   });

@@ -56,7 +56,8 @@ function statementOf(sql: string) {
     bind: () => statement,
     run: async () => noResults,
     all: async () => noResults,
-    first: async () => null,
+    // The directory places the probe's account in SHARD_1 (the stub itself).
+    first: async () => (/FROM directory/.test(sql) ? { account: account?.id, shard: "SHARD_1" } : null),
   };
   return statement;
 }
@@ -108,6 +109,9 @@ export default {
     for (let i = 0; i < n; i++) {
       const ctx: JobContext = {
         db: stubDb as never,
+        shard: "SHARD_1",
+        catalog: stubDb as never,
+        env: { DB: stubDb, SHARD_1: stubDb },
         config,
         budget: new SubrequestBudget(1000),
         pages: new SubrequestBudget(1),
