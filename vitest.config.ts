@@ -7,6 +7,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("./migrations");
+const shardMigrations = await readD1Migrations("./migrations-shard");
+/** Gig shards of the workerd tests (the shipped configs bind SHARD_1 and SHARD_2; a third tests moves). */
+const TEST_SHARDS = ["SHARD_1", "SHARD_2", "SHARD_3"];
 
 /** Secrets the workerd tests run with; tests that need them unset override per request. */
 const TEST_SECRETS = {
@@ -25,7 +28,10 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+            miniflare: {
+              bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations, TEST_SHARD_MIGRATIONS: shardMigrations },
+              d1Databases: TEST_SHARDS,
+            },
           }),
         ],
         test: {
@@ -42,11 +48,13 @@ export default defineConfig({
               bindings: {
                 ...TEST_SECRETS,
                 TEST_MIGRATIONS: migrations,
+                TEST_SHARD_MIGRATIONS: shardMigrations,
                 ARGYLE_API_URL: "https://argyle.test/v2",
                 // Retries in tests should not wait minutes.
                 RETRY_BASE_SECONDS: "1",
                 RETRY_MAX_SECONDS: "2",
               },
+              d1Databases: TEST_SHARDS,
               // Deliver queued messages promptly in the queue round-trip tests.
               queueConsumers: {
                 "argyle-gig-jobs": { maxBatchTimeout: 0.05, retryDelay: 0 },

@@ -19,6 +19,8 @@ export interface JobContext {
   /** This delivery's attempt number (1 on first delivery). */
   attempts: number;
   now: () => number;
+  /** The Worker's bindings, for work that spans databases (an account move: catalog and shards). */
+  env?: object;
 }
 
 /** Counts for the per-job log line. */

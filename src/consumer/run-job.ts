@@ -9,11 +9,13 @@ import { commit, d1Retry } from "./commit.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { runFetchGigs } from "./run-fetch-gigs.ts";
 import { runBackfill, runListWindow } from "./run-listing.ts";
+import { runMove } from "./run-move.ts";
 import { runPurge } from "./run-purge.ts";
 import { runRemoveGigs } from "./run-remove-gigs.ts";
 
 export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
   if (job.kind === "purge_account") return runPurge(job, ctx);
+  if (job.kind === "move_account") return runMove(job, ctx);
   // Work queued before its account was purged must not bring it back. Every write checks the
   // marker in its own statement, and commit() reports it in the job's log line; a listing, which
   // would walk every page for nothing, also checks first (one subrequest of the many it costs).
@@ -31,7 +33,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
   return runGigJob(job, ctx);
 }
 
-function runGigJob(job: Exclude<Job, { kind: "purge_account" }>, ctx: JobContext): Promise<Outcome> {
+function runGigJob(job: Exclude<Job, { kind: "purge_account" | "move_account" }>, ctx: JobContext): Promise<Outcome> {
   if (job.kind !== "remove_gigs" && !ctx.config.hasCredentials) {
     // Recorded like Argyle's own 401 (attempt log, account's last_error), so the auth alert fires.
     return commit(
