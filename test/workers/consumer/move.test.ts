@@ -186,7 +186,7 @@ describe("account move", () => {
         .run();
     const untilVerify = async () => {
       for (let n = 0; n < 10; n++) {
-        if ((await currentView().state) === "verifying") return;
+        if ((await currentView()).state === "verifying") return;
         await stepMove(env, MOVE_ACCOUNT, "move-v", now++);
       }
       throw new Error("never reached the verify");
