@@ -98,16 +98,21 @@ export async function shardHolds(shard: string, account: string) {
  * A write of the account's gig in the form every shard write takes (design: it checks the purge
  * marker and the fence in the same statement); returns the rows it changed.
  */
-export async function guardedGigWrite(shard: string, account: string, id: string): Promise<number> {
+export async function guardedGigWrite(
+  shard: string,
+  account: string,
+  id: string,
+  data = '{"late":true}',
+): Promise<number> {
   const db = shardDb(env, shard);
   const result = await db
     .prepare(
       `INSERT OR REPLACE INTO gigs (id, account, synced_ms, data)
-       SELECT ?1, ?2, 1, '{"late":true}'
+       SELECT ?1, ?2, 1, ?3
        WHERE NOT EXISTS (SELECT 1 FROM purged_accounts WHERE account = ?2)
          AND NOT EXISTS (SELECT 1 FROM account_fences WHERE account = ?2)`,
     )
-    .bind(id, account)
+    .bind(id, account, data)
     .run();
   return result.meta.changes ?? 0;
 }

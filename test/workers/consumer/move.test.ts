@@ -114,6 +114,47 @@ describe("account move", () => {
     ]);
   });
 
+  it("loses no write that races the move: a fenced write is deferred, re-resolves and lands on the new home", async () => {
+    const ids = await seedAccount(MOVE_ACCOUNT, "SHARD_1", MOVE_PAGE + 20);
+    await startMove(env, MOVE_ACCOUNT, "SHARD_2", "move-w", "admin", T0);
+    // Writes as jobs make them (design: resolve the home, write with the fence check in the
+    // statement, defer and re-resolve if fenced). Each resolves one step before it writes, so
+    // some hold a stale home across the fence and the flip.
+    type Pending = { id: string; data: string; shard: string | null };
+    const pending: Pending[] = [];
+    const expected = new Map<string, string>();
+    let deferred = 0;
+    const resolve = async () => (await readMove(env.DB, MOVE_ACCOUNT))?.shard ?? null;
+    let n = 0;
+    const writeRound = async () => {
+      for (const w of pending.splice(0)) {
+        if (w.shard && (await guardedGigWrite(w.shard, MOVE_ACCOUNT, w.id, w.data)) === 1) continue;
+        deferred++;
+        pending.push({ ...w, shard: await resolve() });
+      }
+      // Two new writes per step: an update of a copied gig and a new gig.
+      for (const id of [
+        ids[(n * 7) % ids.length] as string,
+        `0199${String(n).padStart(4, "0")}-aaaa-bbbb-cccc-000000000000`,
+      ]) {
+        const data = JSON.stringify({ id, version: n });
+        expected.set(id, data);
+        pending.push({ id, data, shard: await resolve() });
+      }
+      n++;
+    };
+    await runSteps("move-w", writeRound);
+    for (let round = 0; pending.length > 0 && round < 5; round++) await writeRound();
+    expect(deferred).toBeGreaterThan(0);
+    // The last round's writes resolved after the move; land them too.
+    for (const w of pending.splice(0)) expect(await guardedGigWrite(w.shard ?? "", MOVE_ACCOUNT, w.id, w.data)).toBe(1);
+
+    const after = await readThroughDirectory(MOVE_ACCOUNT);
+    const stored = new Map(after?.gigs.map((g) => [String(g.id), g.data]));
+    for (const [id, data] of expected) expect({ id, data: stored.get(id) }).toEqual({ id, data });
+    expect((await shardHolds("SHARD_1", MOVE_ACCOUNT)).gigs).toBe(0);
+  });
+
   it("keeps the old shard's rows through the grace period after the flip", async () => {
     await seedAccount(MOVE_ACCOUNT, "SHARD_1", 10);
     await startMove(env, MOVE_ACCOUNT, "SHARD_2", "move-g", "admin", T0);
