@@ -299,15 +299,19 @@ interface Step {
   nowMs: number;
 }
 
-/** Checkpoints the move in the catalog (only if it is still this move), optionally adding to the copied count. */
+/**
+ * Checkpoints the move in the catalog, optionally setting the copied count. Only while the row is
+ * still in the state this step read: two messages of one move (a revived one and a late
+ * continuation) may overlap, and a late copy checkpoint must not land on a move already flipped.
+ */
 function checkpoint(s: Step, phase: MovePhase, copied: number | null): D1PreparedStatement {
   return s.catalog
     .prepare(
       `UPDATE directory SET move_cursor = ?3, move_progress_ms = ?4,
          move_copied = CASE WHEN ?5 IS NULL THEN move_copied ELSE ?5 END
-       WHERE account = ?1 AND move_id = ?2`,
+       WHERE account = ?1 AND move_id = ?2 AND move_state = ?6`,
     )
-    .bind(s.row.account, s.row.move_id, JSON.stringify(phase), s.nowMs, copied);
+    .bind(s.row.account, s.row.move_id, JSON.stringify(phase), s.nowMs, copied, s.row.move_state);
 }
 
 async function setPhase(s: Step, phase: MovePhase, note: string, copied: number | null = null): Promise<StepResult> {
@@ -398,10 +402,8 @@ async function verifyPage(s: Step, attempt: number, after: string, checked: numb
   const rowsA = pageA?.results ?? [];
   const rowsB = pageB?.results ?? [];
   const last = rowsA.length < MOVE_PAGE;
-  const difference =
-    pageDifference(rowsA, rowsB) ??
-    (last ? rowDifference(accountA?.results[0], accountB?.results[0])?.replace(/^/, "account row: ") : null) ??
-    null;
+  const accountDiff = last ? rowDifference(accountA?.results[0], accountB?.results[0]) : null;
+  const difference = pageDifference(rowsA, rowsB) ?? (accountDiff ? `account row: ${accountDiff}` : null);
   if (difference) return verifyFailed(s, attempt, difference);
   const total = checked + rowsA.length;
   if (!last) {

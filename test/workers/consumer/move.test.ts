@@ -155,6 +155,23 @@ describe("account move", () => {
     expect((await shardHolds("SHARD_1", MOVE_ACCOUNT)).gigs).toBe(0);
   });
 
+  it("moves a legacy account out of the catalog (shard DB) into a gig shard", async () => {
+    await seedAccount(MOVE_ACCOUNT, "DB", MOVE_PAGE + 3);
+    const before = await readThroughDirectory(MOVE_ACCOUNT);
+    await startMove(env, MOVE_ACCOUNT, "SHARD_1", "move-db", "admin", T0);
+    const { results } = await runSteps("move-db", async () => {
+      expect(await readThroughDirectory(MOVE_ACCOUNT)).toEqual(before);
+    });
+    expect(results.at(-1)?.type).toBe("done");
+    expect((await readMove(env.DB, MOVE_ACCOUNT))?.shard).toBe("SHARD_1");
+    expect(await shardHolds("DB", MOVE_ACCOUNT)).toEqual({
+      gigs: 0,
+      accounts: 0,
+      fence: { reason: "moved", shard: "SHARD_1" },
+    });
+    expect(await shardHolds("SHARD_1", MOVE_ACCOUNT)).toMatchObject({ gigs: MOVE_PAGE + 3, accounts: 1, fence: null });
+  });
+
   it("keeps the old shard's rows through the grace period after the flip", async () => {
     await seedAccount(MOVE_ACCOUNT, "SHARD_1", 10);
     await startMove(env, MOVE_ACCOUNT, "SHARD_2", "move-g", "admin", T0);
