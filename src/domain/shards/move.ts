@@ -21,6 +21,7 @@
  * @module
  */
 import * as v from "valibot";
+import { newTimeOrderedId } from "../ids.ts";
 import { auditStatement } from "../lifecycle/audit.ts";
 import { logError, logInfo } from "../log.ts";
 import { CATALOG_SHARD, isShardBinding, shardDb, shardNames } from "./bindings.ts";
@@ -207,20 +208,9 @@ export async function startMove(
     );
   }
   const cursor = JSON.stringify({ phase: "clear", try: 1 } satisfies MovePhase);
-  const [, update] = await catalog.batch([
-    auditStatement(
-      catalog,
-      {
-        action: "move_account",
-        reason: "api",
-        tokenRole,
-        account,
-        user: row.user,
-        target: moveId,
-        detail: { step: restart ? "restart" : "start", from: row.shard, to },
-      },
-      nowMs,
-    ),
+  // The audit row is written only if the directory changed (same transaction, `changes()`): a
+  // request that lost a race to another records nothing, and a failed write records nothing.
+  const [update] = await catalog.batch([
     catalog
       .prepare(
         `UPDATE directory SET move_state = 'copying', move_to = ?2, move_from = NULL, move_id = ?3,
@@ -228,6 +218,20 @@ export async function startMove(
          WHERE account = ?1 AND move_id IS ?6 AND move_state IS ?7`,
       )
       .bind(account, to, moveId, cursor, nowMs, row.move_id, row.move_state),
+    catalog
+      .prepare(
+        `INSERT INTO audit_log (id, at, action, reason, token_role, account, user, target, detail)
+         SELECT ?1, ?2, 'move_account', 'api', ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0`,
+      )
+      .bind(
+        newTimeOrderedId(nowMs),
+        new Date(nowMs).toISOString(),
+        tokenRole,
+        account,
+        row.user,
+        moveId,
+        JSON.stringify({ step: restart ? "restart" : "start", from: row.shard, to }),
+      ),
   ]);
   if (!update?.meta.changes) {
     // Another request changed the row between the read and the write: answer with what won.

@@ -320,6 +320,20 @@ describe("account move", () => {
     expect(await refused("SHARD_2", OTHER_ACCOUNT)).toBe("409 account_purged");
   });
 
+  it("two requests racing to start the same move start it once, audited once", async () => {
+    await seedAccount(MOVE_ACCOUNT, "SHARD_1", 3);
+    const outcomes = await Promise.all(
+      ["race-a", "race-b", "race-c"].map((id) => startMove(env, MOVE_ACCOUNT, "SHARD_2", id, "admin", T0)),
+    );
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(["running", "running", "started"]);
+    const winner = outcomes.find((o) => o.outcome === "started")?.row.move_id;
+    expect(outcomes.map((o) => o.row.move_id)).toEqual([winner, winner, winner]);
+    const audit = await env.DB.prepare("SELECT target FROM audit_log WHERE action = 'move_account'").all<{
+      target: string;
+    }>();
+    expect(audit.results).toEqual([{ target: winner }]);
+  });
+
   it("abandons a move whose account is purged mid-copy: the target is emptied and unfenced", async () => {
     await seedAccount(MOVE_ACCOUNT, "SHARD_1", MOVE_PAGE + 10);
     await startMove(env, MOVE_ACCOUNT, "SHARD_2", "move-p", "admin", T0);
