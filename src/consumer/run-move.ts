@@ -10,7 +10,7 @@ import { stepMove } from "../domain/shards/move.ts";
 import { d1Retry } from "./commit.ts";
 import { continuationId, emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 
-/** Steps per message: each holds a database for one bounded statement or batch. */
+/** Steps per message at most (the subrequest budget and the page bound usually stop it first). */
 export const MOVE_STEPS_PER_MESSAGE = 10;
 /** Subrequests the costliest step makes (the flip: read, B, catalog, A, B, catalog). */
 export const MOVE_STEP_SUBREQUESTS = 6;
@@ -21,7 +21,10 @@ export async function runMove(job: MoveAccountJob, ctx: JobContext): Promise<Out
   if (!env) throw new Error("move_account needs the Worker's bindings (JobContext.env)");
   let note = "no budget left for a step";
   for (let n = 0; n < MOVE_STEPS_PER_MESSAGE; n++) {
-    if (!ctx.budget.take(MOVE_STEP_SUBREQUESTS)) break;
+    // A step handles at most a page of gigs (200 copied, or 2 × 200 compared), so it also counts
+    // against the invocation's page bound: the CPU limit (Free plan: one page per invocation).
+    if (ctx.pages.remaining < 1 || !ctx.budget.take(MOVE_STEP_SUBREQUESTS)) break;
+    ctx.pages.take(1);
     let result: Awaited<ReturnType<typeof stepMove>>;
     try {
       result = await stepMove(env, job.account, job.move_id, ctx.now());
