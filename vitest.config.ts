@@ -8,6 +8,8 @@ import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("./migrations");
 const shardMigrations = await readD1Migrations("./migrations-shard");
+/** Gig shards of the workerd tests (the shipped configs bind SHARD_1 and SHARD_2; a third tests moves). */
+const TEST_SHARDS = ["SHARD_1", "SHARD_2", "SHARD_3"];
 
 /** Secrets the workerd tests run with; tests that need them unset override per request. */
 const TEST_SECRETS = {
@@ -28,7 +30,7 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations, TEST_SHARD_MIGRATIONS: shardMigrations },
-              d1Databases: ["DB", "SHARD_1", "SHARD_2"],
+              d1Databases: ["DB", ...TEST_SHARDS],
             },
           }),
         ],
@@ -52,7 +54,7 @@ export default defineConfig({
                 RETRY_BASE_SECONDS: "1",
                 RETRY_MAX_SECONDS: "2",
               },
-              d1Databases: ["DB", "SHARD_1", "SHARD_2"],
+              d1Databases: ["DB", ...TEST_SHARDS],
               // Deliver queued messages promptly in the queue round-trip tests.
               queueConsumers: {
                 "argyle-gig-jobs": { maxBatchTimeout: 0.05, retryDelay: 0 },

@@ -12,11 +12,13 @@ import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { NoBudgetError, NoOpenShardError, resolveHome } from "./resolve-home.ts";
 import { runFetchGigs } from "./run-fetch-gigs.ts";
 import { runBackfill, runListWindow } from "./run-listing.ts";
+import { runMove } from "./run-move.ts";
 import { runPurge } from "./run-purge.ts";
 import { runRemoveGigs } from "./run-remove-gigs.ts";
 
 export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
   if (job.kind === "purge_account") return runPurge(job, ctx);
+  if (job.kind === "move_account") return runMove(job, ctx);
   let home: JobContext;
   try {
     const entry = await resolveHome(job, ctx);
@@ -56,7 +58,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
   return runGigJob(job, home);
 }
 
-function runGigJob(job: Exclude<Job, { kind: "purge_account" }>, ctx: JobContext): Promise<Outcome> {
+function runGigJob(job: Exclude<Job, { kind: "purge_account" | "move_account" }>, ctx: JobContext): Promise<Outcome> {
   if (job.kind !== "remove_gigs" && !ctx.config.hasCredentials) {
     // Recorded like Argyle's own 401 (attempt log, account's last_error), so the auth alert fires.
     return commit(

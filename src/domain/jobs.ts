@@ -98,12 +98,26 @@ const PurgeAccountJobSchema = v.object({
   token_role: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(20))), null),
 });
 
+/**
+ * Move the account to shard `to` (domain/shards/move.ts): one bounded step after another while the
+ * budget lasts, the rest as a continuation; every step checkpoints in the catalog's directory, so a
+ * lost message is revived by the cron and resumes where the move stands. `move_id` names the move:
+ * a message of an earlier move changes nothing.
+ */
+const MoveAccountJobSchema = v.object({
+  ...jobBase,
+  kind: v.literal("move_account"),
+  to: v.pipe(v.string(), v.regex(/^SHARD_[1-9]\d*$/)),
+  move_id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+});
+
 export const JobSchema = v.variant("kind", [
   FetchGigsJobSchema,
   RemoveGigsJobSchema,
   ListWindowJobSchema,
   BackfillJobSchema,
   PurgeAccountJobSchema,
+  MoveAccountJobSchema,
 ]);
 
 export type Job = v.InferOutput<typeof JobSchema>;
@@ -112,6 +126,7 @@ export type RemoveGigsJob = v.InferOutput<typeof RemoveGigsJobSchema>;
 export type ListWindowJob = v.InferOutput<typeof ListWindowJobSchema>;
 export type BackfillJob = v.InferOutput<typeof BackfillJobSchema>;
 export type PurgeAccountJob = v.InferOutput<typeof PurgeAccountJobSchema>;
+export type MoveAccountJob = v.InferOutput<typeof MoveAccountJobSchema>;
 export type JobKind = Job["kind"];
 
 /** Context the planner stamps on every job of one delivery. */

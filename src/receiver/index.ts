@@ -16,6 +16,7 @@ import { failuresRoutes } from "./failures-routes.ts";
 import { freshnessHeaders } from "./freshness-headers.ts";
 import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
+import { shardsRoutes } from "./shards-routes.ts";
 import { webhookRoute } from "./webhook-route.ts";
 
 // Not strict: "/webhooks/argyle/" is the same route as "/webhooks/argyle" (and so for every
@@ -36,6 +37,7 @@ app.use("/v2/gigs/*", freshnessHeaders);
 app.route("/v2/gigs", gigsRoutes);
 // Before the per-id routes, so "replay" and "retry" are never read as ids.
 app.route("/api", bulkRoutes);
+app.route("/api", shardsRoutes);
 app.route("/api/events", eventsRoutes);
 app.route("/api/accounts", accountsRoutes);
 app.route("/api/failures", failuresRoutes);

@@ -10,6 +10,7 @@ declare global {
       TEST_SHARD_MIGRATIONS: D1Migration[];
       SHARD_1: D1Database;
       SHARD_2: D1Database;
+      SHARD_3: D1Database;
     }
   }
 }

@@ -31,6 +31,10 @@ export const READ_API_ROUTES = [
   "DELETE /api/users/:id",
   "POST /api/events/replay",
   "POST /api/failures/retry",
+  "POST /api/accounts/:id/move",
+  "GET /api/accounts/:id/move",
+  "GET /api/shards",
+  "POST /api/shards/:name",
 ];
 
 export const SAMPLE_ID = "0190c0de-0000-7000-8000-00000000abcd";

@@ -12,7 +12,9 @@ export type AuditAction =
   | "replay"
   | "redrive"
   | "retention_gigs"
-  | "acknowledge";
+  | "acknowledge"
+  | "move_account"
+  | "shard_status";
 export type PurgeReason = "webhook" | "api" | "retention";
 
 export interface AuditEntry {
