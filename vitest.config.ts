@@ -7,6 +7,8 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("./migrations");
+// Applied to every SHARD_n binding (the 2 shards in the wrangler configs) by apply-migrations.ts.
+const shardMigrations = await readD1Migrations("./migrations-shard");
 
 /** Secrets the workerd tests run with; tests that need them unset override per request. */
 const TEST_SECRETS = {
@@ -25,7 +27,9 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+            miniflare: {
+              bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations, TEST_SHARD_MIGRATIONS: shardMigrations },
+            },
           }),
         ],
         test: {
@@ -42,6 +46,7 @@ export default defineConfig({
               bindings: {
                 ...TEST_SECRETS,
                 TEST_MIGRATIONS: migrations,
+                TEST_SHARD_MIGRATIONS: shardMigrations,
                 ARGYLE_API_URL: "https://argyle.test/v2",
                 // Retries in tests should not wait minutes.
                 RETRY_BASE_SECONDS: "1",

@@ -7,6 +7,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends ReceiverEnv, Omit<ConsumerEnv, keyof ReceiverEnv> {
       TEST_MIGRATIONS: D1Migration[];
+      /** migrations-shard/, applied to every SHARD_n binding. */
+      TEST_SHARD_MIGRATIONS: D1Migration[];
     }
   }
 }
