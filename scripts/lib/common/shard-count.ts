@@ -13,7 +13,11 @@ export function isShardBinding(name: string): boolean {
 }
 
 /** The shard count asked for, checked: a whole number ≥ 1 (a clear error otherwise). */
-export function shardCount(option: number | undefined, env: NodeJS.ProcessEnv, configured: number): number {
+export function shardCount(
+  option: number | undefined,
+  env: Record<string, string | undefined>,
+  configured: number,
+): number {
   if (option !== undefined) return checked(option, "shards");
   return parseGigShards(env.GIG_SHARDS) ?? checked(configured, "the shards in wrangler.toml");
 }

@@ -95,7 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   ]);
   const receiverConfig = workerOptions("wrangler.toml");
   const consumerConfig = workerOptions("wrangler.consumer.toml");
-  const shardTotal = shardCount(options.shards, process.env, configuredShards(receiverConfig.d1Databases));
+  const shardTotal = localShardCount(options.shards, process.env);
   const shardNames = shardBindingNames(shardTotal);
   const receiver = { ...receiverConfig, d1Databases: withShards(receiverConfig.d1Databases, shardTotal) };
   const consumer = { ...consumerConfig, d1Databases: withShards(consumerConfig.d1Databases, shardTotal) };
@@ -185,6 +185,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     dispose: () => mf.dispose(),
   };
+}
+
+/** The gig shards a stack started with `option` under `env` runs (GIG_SHARDS, else wrangler.toml's). */
+export function localShardCount(
+  option: number | undefined,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): number {
+  return shardCount(option, env, configuredShards(workerOptions("wrangler.toml").d1Databases));
 }
 
 type QueueConsumerOptions = {
