@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { signBody } from "../../src/domain/signature.ts";
 import type { ReceiverEnv } from "../../src/receiver/env.ts";
 import app from "../../src/receiver/index.ts";
+import { clearShards } from "./shard-helpers.ts";
 
 export const SECRET = "test-webhook-secret";
 export const WEBHOOK_URL = "https://receiver.test/webhooks/argyle";
@@ -63,6 +64,7 @@ export async function clearTables(): Promise<void> {
       "cron_state",
     ].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),
   );
+  await clearShards();
 }
 
 /** A gigs.updated body naming `ids`. */
