@@ -1,11 +1,12 @@
 /**
  * `npm run dev`: the whole product on this machine. The receiver and consumer Workers run in
- * workerd (miniflare) with a local D1 database (kept in .wrangler/mirror-dev between runs) and
+ * workerd (miniflare) with local D1 databases, the catalog and the gig shards SHARD_1..SHARD_N
+ * (GIG_SHARDS; default the 2 of wrangler.toml), kept in .wrangler/mirror-dev between runs, and
  * local queues; the local Argyle plays Argyle unless ARGYLE_API_URL points elsewhere.
  *
  *   npm run dev                 start (reuses the local database)
- *   npm run dev -- --fresh      start from an empty database
- *   npm run db:reset            delete the local database and exit
+ *   npm run dev -- --fresh      start from empty databases
+ *   npm run db:reset            delete every local database and exit
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
   }
   if (config.fresh || config.resetOnly) {
     await rm(DATA_DIR, { recursive: true, force: true });
-    console.log(`Local database deleted (${path.relative(ROOT, DATA_DIR)}).`);
+    // One directory holds the catalog and every shard (any GIG_SHARDS ever used): all go at once.
+    console.log(`Local databases deleted: the catalog and every shard (${path.relative(ROOT, DATA_DIR)}).`);
     if (config.resetOnly) return;
   }
 
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     stack = await startStack({
       port: config.port,
       persistTo: DATA_DIR,
+      shards: config.shards,
       receiverVars: config.receiverVars,
       consumerVars: config.consumerVars,
       onLog: (level, message) => console.log(formatLogLine(level, message)),
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
-  await printBanner(config, stack.url, argyle, sink);
+  await printBanner(config, stack, argyle, sink);
 }
 
 /** An account of the local Argyle and two of its gigs, for the sample webhook. */
@@ -117,8 +120,7 @@ function localSample(argyle: LocalArgyleServer): { account: string; user: string
  * Argyle does when a user connects: the mirror backfills them, so the console shows them at once.
  */
 async function syncLocalAccounts(argyle: LocalArgyleServer, stack: Stack): Promise<void> {
-  const known = await stack.db.prepare("SELECT COUNT(*) AS n FROM accounts").first<{ n: number }>();
-  if ((known?.n ?? 0) > 0) return;
+  if ((await stack.gigCount("SELECT COUNT(*) AS n FROM accounts")) > 0) return;
   for (const account of argyle.store.accounts()) {
     await argyle.mutate({ action: "fully_synced", account: account.id });
   }
@@ -140,10 +142,12 @@ async function subscribe(argyle: LocalArgyleServer, receiverUrl: string, secret:
 
 async function printBanner(
   config: DevConfig,
-  url: string,
+  stack: Stack,
   argyle: LocalArgyleServer | null,
   sink: AlertSink | null,
 ): Promise<void> {
+  const url = stack.url;
+  const shards = Object.keys(stack.shards);
   const secret = config.receiverVars.ARGYLE_WEBHOOK_SECRET as string;
   const token = (config.receiverVars.API_TOKEN_ADMIN ?? config.receiverVars.API_TOKEN) as string;
   const lines = [
@@ -157,7 +161,8 @@ async function printBanner(
     ...(config.receiverVars.API_TOKEN_READ
       ? [`  read token      ${config.receiverVars.API_TOKEN_READ}   (/v2/* only)`]
       : []),
-    `  database        ${path.relative(ROOT, DATA_DIR)} (npm run dev -- --fresh starts empty)`,
+    `  databases       catalog DB + ${shards.length} gig shard${shards.length === 1 ? "" : "s"} (${shards.join(", ")}; GIG_SHARDS=N sets the count)`,
+    `                  in ${path.relative(ROOT, DATA_DIR)} (npm run dev -- --fresh starts them all empty)`,
     `  alerts          ${sink ? `printed here (sink ${sink.url})` : "sent to ALERT_WEBHOOK_URL"}; cron ${configuredCron(ROOT)}`,
     "",
   ];

@@ -2,7 +2,8 @@
  * `npm run dry-run`: bundles every Worker for every environment with `wrangler deploy --dry-run`
  * (no network, no account needed), so a config or build mistake fails CI, not a deploy. Any
  * wrangler warning counts as a failure: warnings here are config mistakes. The consumer's
- * ARGYLE_API_URL is checked too: one that cannot be Argyle's v2 API fails the run.
+ * ARGYLE_API_URL is checked too: one that cannot be Argyle's v2 API fails the run. So are the D1
+ * bindings: the catalog and every gig shard bound alike in both configs, in every environment.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -10,12 +11,13 @@ import path from "node:path";
 import { ROOT } from "./lib/common/stack.ts";
 import { bodyLimitProblems } from "./lib/deploy/body-limit-check.ts";
 import { argyleUrlProblems } from "./lib/deploy/consumer-url-check.ts";
+import { shardBindingProblems } from "./lib/deploy/shard-bindings-check.ts";
 
 const CONFIGS = ["wrangler.toml", "wrangler.consumer.toml"];
 
 let failed = 0;
 // Config wrangler accepts but the Workers would refuse at run time.
-for (const problem of bodyLimitProblems(ROOT)) {
+for (const problem of [...bodyLimitProblems(ROOT), ...shardBindingProblems(ROOT)]) {
   console.log(`FAIL ${problem}`);
   failed++;
 }

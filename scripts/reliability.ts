@@ -3,8 +3,10 @@
  * full here), one after another, and writes RELIABILITY.md with the figures. Exits 1 if any
  * scenario broke an invariant or lost anything.
  *
- *   npm run reliability                                   all scenarios, writes RELIABILITY.md
- *   node scripts/reliability.ts --only argyle-429         one scenario (prints its row only)
+ *   npm run reliability                                   all scenarios with 1 and with 3 gig shards,
+ *                                                         writes RELIABILITY.md
+ *   node scripts/reliability.ts --only argyle-429         one scenario (prints its rows only)
+ *   node scripts/reliability.ts --shards 2                every scenario with 2 shards
  *   RELIABILITY_SEED=1234 node scripts/reliability.ts --only argyle-429   replay a seed
  *   node scripts/reliability.ts --out /tmp/report.md      write the report elsewhere
  */
@@ -13,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { parseGigShards } from "./lib/common/shard-count.ts";
 import { ROOT } from "./lib/common/stack.ts";
 import { type Environment, formatMs, renderReport } from "./lib/reliability/report.ts";
 import { currentScale } from "./lib/reliability/scale.ts";
@@ -23,11 +26,13 @@ const { values } = parseArgs({
   options: {
     only: { type: "string" },
     out: { type: "string" },
+    // Each scenario runs once per count: placement must hold with one shard and with several.
+    shards: { type: "string", default: "1,3" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
-  console.log("usage: node scripts/reliability.ts [--only id[,id…]] [--out file]");
+  console.log("usage: node scripts/reliability.ts [--only id[,id…]] [--shards n[,n…]] [--out file]");
   console.log(`scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}`);
   process.exit(0);
 }
@@ -40,15 +45,25 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.id));
+let shardCounts: number[];
+try {
+  shardCounts = values.shards.split(",").map((s) => parseGigShards(s) ?? Number.NaN);
+  if (shardCounts.some(Number.isNaN)) throw new Error(`--shards must list whole numbers ≥ 1, got "${values.shards}"`);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 
 const started = performance.now();
 const runs: ScenarioRun[] = [];
-for (const scenario of selected) {
+for (const [shards, scenario] of shardCounts.flatMap((n) => selected.map((s) => [n, s] as const))) {
+  // The stacks the scenario starts read GIG_SHARDS.
+  process.env.GIG_SHARDS = String(shards);
   const run = await runScenario(scenario, { scale, log: (line) => console.log(`  ${line}`) });
   runs.push(run);
   const ok = run.violations.length === 0 && run.lost === 0;
   console.log(
-    `${ok ? "ok  " : "FAIL"} ${run.id}: ${run.deliveries} deliveries, ${run.faults} faults, ${run.retries} retries, ` +
+    `${ok ? "ok  " : "FAIL"} ${run.id} (${run.shards} shard${run.shards === 1 ? "" : "s"}): ${run.deliveries} deliveries, ${run.faults} faults, ${run.retries} retries, ` +
       `lost ${run.lost} (${formatMs(run.ms)})`,
   );
   if (!ok) console.log(describeRun(run));

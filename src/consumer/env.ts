@@ -4,8 +4,10 @@
  * @module
  */
 import type { Job } from "../domain/jobs.ts";
+import type { ShardEnv } from "../domain/shards/bindings.ts";
 
-export interface ConsumerEnv {
+/** DB is the catalog; the gig shards (SHARD_1, SHARD_2, …) come from ShardEnv, found by name. */
+export interface ConsumerEnv extends ShardEnv {
   DB: D1Database;
   /** The jobs queue, for continuations and cron re-queues. */
   JOBS: Queue<Job>;

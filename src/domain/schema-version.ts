@@ -1,9 +1,13 @@
 /**
- * The newest D1 migration this code needs. A Worker cannot read `migrations/` at run time, so the
- * name lives here; test/node/schema-version.test.ts fails when a newer migration file exists and
+ * The newest D1 migrations this code needs, per database role. A Worker cannot read
+ * `migrations/` or `migrations-shard/` at run time, so the names live here;
+ * test/node/schema-version.test.ts fails when a newer migration file exists in either folder and
  * this was not bumped with it.
  * @module
  */
 
-/** File name of the newest migration, as `wrangler d1 migrations apply` records it in `d1_migrations.name`. */
-export const NEWEST_MIGRATION = "0010_legacy_account_removals.sql";
+/** Newest file in `migrations/` (the catalog, binding DB), as `d1_migrations.name` records it. */
+export const NEWEST_MIGRATION = "0011_shard_directory.sql";
+
+/** Newest file in `migrations-shard/` (every gig shard, bindings SHARD_n). */
+export const NEWEST_SHARD_MIGRATION = "0001_gig_shard.sql";

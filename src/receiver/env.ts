@@ -5,9 +5,11 @@
  * @module
  */
 import type { Job } from "../domain/jobs.ts";
+import type { ShardEnv } from "../domain/shards/bindings.ts";
 import type { ApiVariables } from "./api-auth.ts";
 
-export interface ReceiverEnv {
+/** DB is the catalog; the gig shards (SHARD_1, SHARD_2, …) come from ShardEnv, found by name. */
+export interface ReceiverEnv extends ShardEnv {
   DB: D1Database;
   JOBS: Queue<Job>;
   /** Largest webhook body accepted, in bytes. Default 1048576 (1 MiB); at most 1900000 (D1's row limit). */

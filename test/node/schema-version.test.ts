@@ -1,19 +1,28 @@
 /**
- * The Worker's /health checks that the newest migration is applied, by a name it cannot read from
- * migrations/ at run time. This keeps that name honest: adding a migration without bumping
- * NEWEST_MIGRATION fails here, not in production as a health check that passes too early.
+ * The Worker's /health checks that the newest migration of each role is applied, by names it
+ * cannot read from migrations/ or migrations-shard/ at run time. This keeps those names honest:
+ * adding a migration to either folder without bumping its constant fails here, not in production
+ * as a health check that passes too early.
  */
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/common/stack.ts";
-import { NEWEST_MIGRATION } from "../../src/domain/schema-version.ts";
+import { NEWEST_MIGRATION, NEWEST_SHARD_MIGRATION } from "../../src/domain/schema-version.ts";
 
-describe("NEWEST_MIGRATION", () => {
-  it("names the newest file in migrations/", async () => {
-    const files = (await readdir(path.join(ROOT, "migrations")))
-      .filter((f) => /^\d+_.*\.sql$/.test(f))
-      .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
-    expect(NEWEST_MIGRATION).toBe(files.at(-1));
+async function newestIn(folder: string): Promise<string | undefined> {
+  return (await readdir(path.join(ROOT, folder)))
+    .filter((f) => /^\d+_.*\.sql$/.test(f))
+    .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10))
+    .at(-1);
+}
+
+describe("newest migration constants", () => {
+  it("NEWEST_MIGRATION names the newest file in migrations/ (the catalog)", async () => {
+    expect(NEWEST_MIGRATION).toBe(await newestIn("migrations"));
+  });
+
+  it("NEWEST_SHARD_MIGRATION names the newest file in migrations-shard/ (every gig shard)", async () => {
+    expect(NEWEST_SHARD_MIGRATION).toBe(await newestIn("migrations-shard"));
   });
 });

@@ -4,10 +4,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { forgetAllHomes } from "../../src/consumer/resolve-home.ts";
-import { shardDb, shardNames } from "../../src/domain/shards/bindings.ts";
 import { signBody } from "../../src/domain/signature.ts";
 import type { ReceiverEnv } from "../../src/receiver/env.ts";
 import app from "../../src/receiver/index.ts";
+import { clearShards } from "./shard-helpers.ts";
 
 export const SECRET = "test-webhook-secret";
 export const WEBHOOK_URL = "https://receiver.test/webhooks/argyle";
@@ -71,12 +71,7 @@ export async function clearTables(): Promise<void> {
   );
   // The consumer remembers directory entries per isolate: the directory was just emptied.
   forgetAllHomes();
-  for (const name of shardNames(env)) {
-    const shard = shardDb(env, name);
-    await shard.batch(
-      ["gigs", "accounts", "purged_accounts", "account_fences"].map((t) => shard.prepare(`DELETE FROM ${t}`)),
-    );
-  }
+  await clearShards();
 }
 
 /** A gigs.updated body naming `ids`. */

@@ -1,7 +1,7 @@
 /**
  * The local stack: the receiver and consumer Workers in one miniflare (workerd) instance, with
- * a local D1 database and the local jobs queue and dead-letter queue between them, configured
- * from the same wrangler files that deploy them. Used by `npm run dev`, the whole-pipeline
+ * a local D1 catalog (DB), the gig shards SHARD_1..SHARD_N, and the local jobs queue and
+ * dead-letter queue between them, configured from the same wrangler files that deploy them. Used by `npm run dev`, the whole-pipeline
  * tests, the reliability suite and the benchmarks.
  * @module
  */
@@ -14,8 +14,10 @@ import {
   Miniflare,
 } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { gigCount, gigRows } from "./all-shards.ts";
 import { bundleWorker } from "./bundle.ts";
 import { applyMigrations, type LocalD1 } from "./migrations.ts";
+import { configuredShards, shardBindingNames, shardCount, withShards } from "./shard-count.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -23,7 +25,12 @@ export interface StackOptions {
   host?: string;
   /** Receiver port; 0 picks a free one. */
   port?: number;
-  /** Directory for D1's data; omitted = in memory, gone on dispose. */
+  /**
+   * Gig shards both Workers get: exactly SHARD_1..SHARD_N. Default: `GIG_SHARDS`, else the
+   * shards in wrangler.toml (2). At least 1.
+   */
+  shards?: number;
+  /** Directory for D1's data (every database, each under its own id); omitted = in memory, gone on dispose. */
   persistTo?: string | undefined;
   /** Vars and secrets for the receiver, on top of wrangler.toml's [vars]. */
   receiverVars?: Record<string, string>;
@@ -66,7 +73,16 @@ export interface Stack {
   /** The receiver's base URL, e.g. http://127.0.0.1:8787 */
   url: string;
   mf: Miniflare;
+  /** The catalog (binding DB). */
   db: LocalD1;
+  /** Every gig shard by binding name: SHARD_1..SHARD_N. */
+  shards: Record<string, LocalD1>;
+  /** The gig shard `name` (SHARD_n); throws for a shard this stack does not run. */
+  shardDb(name: string): LocalD1;
+  /** Rows of `sql` on the catalog's legacy tables and every shard, concatenated (see all-shards.ts). */
+  gigRows<T>(sql: string, ...params: unknown[]): Promise<T[]>;
+  /** The sum of `sql`'s `n` column over the catalog and every shard. */
+  gigCount(sql: string, ...params: unknown[]): Promise<number>;
   /** Runs the consumer's cron handler now (or as if at `scheduledTime`), as the platform would on schedule. */
   runCron(scheduledTime?: Date): Promise<void>;
   dispose(): Promise<void>;
@@ -77,8 +93,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bundleWorker(options.entries?.receiver ?? path.join(ROOT, "src/receiver/index.ts")),
     bundleWorker(options.entries?.consumer ?? path.join(ROOT, "src/consumer/index.ts")),
   ]);
-  const receiver = workerOptions("wrangler.toml");
-  const consumer = workerOptions("wrangler.consumer.toml");
+  const receiverConfig = workerOptions("wrangler.toml");
+  const consumerConfig = workerOptions("wrangler.consumer.toml");
+  const shardTotal = localShardCount(options.shards, process.env);
+  const shardNames = shardBindingNames(shardTotal);
+  const receiver = { ...receiverConfig, d1Databases: withShards(receiverConfig.d1Databases, shardTotal) };
+  const consumer = { ...consumerConfig, d1Databases: withShards(consumerConfig.d1Databases, shardTotal) };
   const queueConsumers = { ...consumer.queueConsumers };
   for (const [queue, override] of Object.entries(options.queueOverrides ?? {})) {
     queueConsumers[queue] = { ...queueConsumers[queue], ...override };
@@ -133,6 +153,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     await mf.ready;
     await applyMigrations(await mf.getD1Database("DB", "receiver"), path.join(ROOT, "migrations"));
+    for (const name of shardNames) {
+      await applyMigrations(await mf.getD1Database(name, "receiver"), path.join(ROOT, "migrations-shard"));
+    }
     // Port 0 means "any free one": no client can know it before this function returns.
     if (port !== 0) await mf.setOptions(miniflareOptions(port));
   } catch (error) {
@@ -141,17 +164,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const url = await mf.ready;
   const db = await mf.getD1Database("DB", "receiver");
+  const shards: Record<string, LocalD1> = {};
+  for (const name of shardNames) shards[name] = await mf.getD1Database(name, "receiver");
   const consumerWorker = options.consumer === false ? null : await mf.getWorker("consumer");
   return {
     url: url.origin,
     mf,
     db,
+    shards,
+    shardDb: (name) => {
+      const shard = shards[name];
+      if (!shard) throw new Error(`this stack runs ${shardNames.join(", ")}, not ${name}`);
+      return shard;
+    },
+    gigRows: (sql, ...params) => gigRows({ db, shards }, sql, ...params),
+    gigCount: (sql, ...params) => gigCount({ db, shards }, sql, ...params),
     runCron: async (scheduledTime = new Date()) => {
       if (!consumerWorker) throw new Error("this stack runs without the consumer");
       await consumerWorker.scheduled({ scheduledTime, cron: "*/5 * * * *" });
     },
     dispose: () => mf.dispose(),
   };
+}
+
+/** The gig shards a stack started with `option` under `env` runs (GIG_SHARDS, else wrangler.toml's). */
+export function localShardCount(
+  option: number | undefined,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): number {
+  return shardCount(option, env, configuredShards(workerOptions("wrangler.toml").d1Databases));
 }
 
 type QueueConsumerOptions = {
@@ -170,5 +211,6 @@ function workerOptions(configFile: string) {
     serviceBindings: (options.serviceBindings ?? {}) as Record<string, unknown>,
     queueConsumers: (options.queueConsumers ?? {}) as Record<string, QueueConsumerOptions>,
     compatibilityFlags: (options.compatibilityFlags ?? []) as string[],
+    d1Databases: (options.d1Databases ?? {}) as Record<string, { id: string }>,
   };
 }

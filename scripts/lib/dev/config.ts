@@ -4,6 +4,8 @@
  * @module
  */
 
+import { parseGigShards } from "../common/shard-count.ts";
+
 /** Defaults printed at start; fine for a laptop, never for a deployment. */
 export const DEV_DEFAULTS = {
   PORT: "8787",
@@ -69,6 +71,8 @@ export interface DevConfig {
   localArgylePort: number | null;
   /** The terminal alert sink's port; null when ALERT_WEBHOOK_URL sends alerts elsewhere. */
   alertSinkPort: number | null;
+  /** GIG_SHARDS: gig shards to run; undefined = the shards in wrangler.toml (2). */
+  shards: number | undefined;
   fresh: boolean;
   resetOnly: boolean;
   receiverVars: Record<string, string>;
@@ -91,6 +95,7 @@ export function devConfig(argv: readonly string[], env: Record<string, string | 
     port: port(env.PORT ?? DEV_DEFAULTS.PORT, "PORT"),
     localArgylePort,
     alertSinkPort,
+    shards: parseGigShards(env.GIG_SHARDS),
     fresh: argv.includes("--fresh"),
     resetOnly: argv.includes("--reset-only"),
     receiverVars: {

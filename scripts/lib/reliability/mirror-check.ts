@@ -61,11 +61,12 @@ export async function checkMirror(p: Pipeline, truth: Truth): Promise<MirrorRepo
   for (const account of truth.accounts) {
     const atArgyle = new Map(p.argyle.store.gigsOf(account).map((g) => [g.id, g]));
     const served = await servedGigs(p, account);
-    const rows = await p.stack.db
-      .prepare("SELECT id, removed_at FROM gigs WHERE account = ?1")
-      .bind(account)
-      .all<{ id: string; removed_at: string | null }>();
-    const inD1 = new Map(rows.results.map((r) => [r.id, r]));
+    // Wherever the account was placed: the catalog's legacy tables or any shard.
+    const rows = await p.stack.gigRows<{ id: string; removed_at: string | null }>(
+      "SELECT id, removed_at FROM gigs WHERE account = ?1",
+      account,
+    );
+    const inD1 = new Map(rows.map((r) => [r.id, r]));
 
     for (const [id, gig] of atArgyle) {
       if (permanent.has(id)) continue;

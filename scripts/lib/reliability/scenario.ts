@@ -4,6 +4,7 @@
  * mirror, the fetches and the logs against what happened.
  * @module
  */
+import { localShardCount } from "../common/stack.ts";
 import { checkEvents } from "./event-check.ts";
 import { checkFetches } from "./fetch-check.ts";
 import { checkMirror, type Truth } from "./mirror-check.ts";
@@ -51,6 +52,8 @@ export interface ScenarioResult {
 
 export interface ScenarioRun extends ScenarioResult {
   id: string;
+  /** Gig shards the stack ran with (GIG_SHARDS, else wrangler.toml's). */
+  shards: number;
   title: string;
   testFile: string;
   seed: number;
@@ -67,12 +70,16 @@ export async function runScenario(
   const scale = options.scale ?? currentScale(env);
   const seed = seedFor(scenario.defaultSeed, env);
   const log = options.log ?? ((line: string) => console.log(line));
-  log(`[reliability] ${scenario.id}: seed ${seed}, ${scale} (replay: ${replayCommand(scenario, seed, scale)})`);
+  const shards = localShardCount(undefined, env);
+  log(
+    `[reliability] ${scenario.id}: seed ${seed}, ${scale}, ${shards} shard(s) (replay: ${replayCommand(scenario, seed, scale, shards)})`,
+  );
   const started = performance.now();
   const result = await scenario.run({ scale, sizes: sizesFor(scale), seed, log });
   return {
     ...result,
     id: scenario.id,
+    shards,
     title: scenario.title,
     testFile: scenario.testFile,
     seed,
@@ -82,14 +89,16 @@ export async function runScenario(
 }
 
 /** The command that replays a scenario's run. */
-export function replayCommand(scenario: Pick<Scenario, "id">, seed: number, scale: Scale): string {
-  return `RELIABILITY_SCALE=${scale} RELIABILITY_SEED=${seed} node scripts/reliability.ts --only ${scenario.id}`;
+export function replayCommand(scenario: Pick<Scenario, "id">, seed: number, scale: Scale, shards: number): string {
+  return `RELIABILITY_SCALE=${scale} RELIABILITY_SEED=${seed} node scripts/reliability.ts --only ${scenario.id} --shards ${shards}`;
 }
 
 /** One line per broken invariant, for a test's failure message. */
 export function describeRun(run: ScenarioRun): string {
-  const head = `${run.id} (seed ${run.seed}, ${run.scale}): lost ${run.lost}, ${run.violations.length} violation(s)`;
-  return [head, ...run.violations.slice(0, 40), `replay: ${replayCommand(run, run.seed, run.scale)}`].join("\n");
+  const head = `${run.id} (seed ${run.seed}, ${run.scale}, ${run.shards} shard(s)): lost ${run.lost}, ${run.violations.length} violation(s)`;
+  return [head, ...run.violations.slice(0, 40), `replay: ${replayCommand(run, run.seed, run.scale, run.shards)}`].join(
+    "\n",
+  );
 }
 
 export interface Conclusion {

@@ -69,6 +69,14 @@ describe("npm run dev configuration", () => {
     expect(() => devConfig(["--frsh"], {})).toThrow(/unknown option --frsh/);
   });
 
+  it("runs the shards of wrangler.toml unless GIG_SHARDS sets a count, and refuses a count below 1", () => {
+    expect(devConfig([], {}).shards).toBeUndefined();
+    expect(devConfig([], { GIG_SHARDS: "" }).shards).toBeUndefined();
+    expect(devConfig([], { GIG_SHARDS: "3" }).shards).toBe(3);
+    expect(() => devConfig([], { GIG_SHARDS: "0" })).toThrow(/GIG_SHARDS must be a whole number ≥ 1, got 0/);
+    expect(() => devConfig([], { GIG_SHARDS: "two" })).toThrow(/GIG_SHARDS must be a whole number ≥ 1, got "two"/);
+  });
+
   it("refuses a port that is not a port", () => {
     expect(() => devConfig([], { PORT: "http" })).toThrow(/PORT must be a port number/);
     expect(() => devConfig([], { LOCAL_ARGYLE_PORT: "70000" })).toThrow(/LOCAL_ARGYLE_PORT/);

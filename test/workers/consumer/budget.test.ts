@@ -17,7 +17,7 @@ afterEach(() => vi.restoreAllMocks());
  * Plays the queue: runs batches of `batchSize` until no message is left, feeding continuations
  * and retried messages back in. Returns the subrequests each invocation made.
  */
-async function drain(jobs: Job[], m: Meter, batchSize: number, vars: Record<string, string>): Promise<number[]> {
+async function drain(jobs: Job[], m: Meter, batchSize: number, vars: Partial<Cloudflare.Env>): Promise<number[]> {
   const queue: { body: Job; attempts: number }[] = jobs.map((body) => ({ body, attempts: 1 }));
   const perInvocation: number[] = [];
   while (queue.length > 0) {

@@ -47,7 +47,7 @@ function rewriteListPages(rewrite: (results: unknown[]) => unknown[]): void {
 }
 
 /** Runs `first`, then every continuation it queues, until no work is left. Returns the messages run. */
-async function drain(first: Job, m: Meter, runEnv: Record<string, string> = {}): Promise<number> {
+async function drain(first: Job, m: Meter, runEnv: Partial<Cloudflare.Env> = {}): Promise<number> {
   let pending: unknown[] = [first];
   let runs = 0;
   while (pending.length > 0 && runs < 50) {

@@ -12,6 +12,7 @@
  */
 import path from "node:path";
 import type { MutateResult } from "../../../../src/local-argyle/mutate.ts";
+import { type GigDatabases, gigDatabases } from "../../common/all-shards.ts";
 import type { LocalD1 } from "../../common/migrations.ts";
 import { ROOT, startStack } from "../../common/stack.ts";
 import { PAGE_SIZE } from "../consumer-scenarios.ts";
@@ -123,14 +124,14 @@ async function measureAccount(gigs: number, change: number) {
   // Free-plan limits, as wrangler.consumer.toml deploys; Argyle answers at once (timing is not measured here).
   const pipeline = await startPipeline({ gigs, latencyMs: 0, plan: PLANS[0] as (typeof PLANS)[number] });
   try {
-    const empty = await databaseBytes(pipeline.stack.db);
+    const empty = await allDatabasesBytes(pipeline.stack);
     const before = await pipeline.io();
     const stored = pipeline.whenJobsStored(gigs);
     expectDelivered(await pipeline.argyle.mutate({ action: "fully_synced", account: pipeline.account }));
     await stored;
     await settle(pipeline, gigs);
     const afterBackfill = await pipeline.io();
-    const size = await databaseBytes(pipeline.stack.db);
+    const size = await allDatabasesBytes(pipeline.stack);
     const pages = Math.ceil(gigs / PAGE_SIZE);
     const backfillWork = phase(before, afterBackfill);
 
@@ -144,9 +145,12 @@ async function measureAccount(gigs: number, change: number) {
     await settle(pipeline, gigs - change);
     const afterRemoval = await pipeline.io();
 
-    const json = await pipeline.stack.db
-      .prepare("SELECT AVG(LENGTH(CAST(data AS BLOB))) AS n FROM gigs WHERE data IS NOT NULL")
-      .first<{ n: number }>();
+    // Averaged over every database holding gigs (the account's home shard, or the catalog's legacy table).
+    const sums = await pipeline.stack.gigRows<{ bytes: number | null; n: number }>(
+      "SELECT SUM(LENGTH(CAST(data AS BLOB))) AS bytes, COUNT(*) AS n FROM gigs WHERE data IS NOT NULL",
+    );
+    const jsonRows = sums.reduce((sum, r) => sum + r.n, 0);
+    const json = { n: jsonRows === 0 ? 0 : sums.reduce((sum, r) => sum + (r.bytes ?? 0), 0) / jsonRows };
     return {
       bytes: size - empty,
       gigJsonBytes: json?.n ?? 0,
@@ -221,6 +225,12 @@ async function settle(pipeline: Pipeline, alive: number): Promise<void> {
     "the Workers to go idle",
     10_000,
   );
+}
+
+/** The catalog's and every shard's sizes summed: gigs land on a shard, their events on the catalog. */
+async function allDatabasesBytes(stack: GigDatabases): Promise<number> {
+  const sizes = await Promise.all(gigDatabases(stack).map(databaseBytes));
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 /**

@@ -62,11 +62,7 @@ async function runAccountRemoval(ctx: ScenarioContext): Promise<ScenarioResult> 
     const removal = async () => {
       // Wait until the first removed account's backfill has stored something: it is mid-walk.
       for (let i = 0; i < 200; i++) {
-        const row = await p.stack.db
-          .prepare("SELECT COUNT(*) AS n FROM gigs WHERE account = ?1")
-          .bind(removed[0])
-          .first<{ n: number }>();
-        if ((row?.n ?? 0) > 0) break;
+        if ((await p.stack.gigCount("SELECT COUNT(*) AS n FROM gigs WHERE account = ?1", removed[0])) > 0) break;
         await sleep(25);
       }
       for (const account of removed) {
@@ -126,6 +122,8 @@ async function unfinishedPurges(p: Pipeline, accounts: readonly string[]): Promi
   return row?.n ?? 0;
 }
 
+const SHARD_TABLES = new Set(["gigs", "accounts"]);
+
 /** What is left of removed accounts: one line per table holding anything, or per missing audit. */
 async function remains(p: Pipeline, accounts: readonly string[]): Promise<string[]> {
   const problems: string[] = [];
@@ -136,11 +134,17 @@ async function remains(p: Pipeline, accounts: readonly string[]): Promise<string
       ["failures", "account"],
       ["accounts", "id"],
     ] as const) {
-      const row = await p.stack.db
-        .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = ?1`)
-        .bind(account)
-        .first<{ n: number }>();
-      if (row?.n) problems.push(`removed account ${account}: ${row.n} row(s) left in ${table}`);
+      // gigs and accounts may be on any shard (or the catalog's legacy tables); events and
+      // failures are catalog-only tables, which the shards do not have.
+      const n = SHARD_TABLES.has(table)
+        ? await p.stack.gigCount(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = ?1`, account)
+        : ((
+            await p.stack.db
+              .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = ?1`)
+              .bind(account)
+              .first<{ n: number }>()
+          )?.n ?? 0);
+      if (n) problems.push(`removed account ${account}: ${n} row(s) left in ${table}`);
     }
     const purge = await p.stack.db
       .prepare("SELECT completed_at FROM purged_accounts WHERE account = ?1")

@@ -191,11 +191,11 @@ export class HistoryBench {
 
     // The mirror must hold a tombstone for every removed gig it heard of: by a removal webhook,
     // or because it had a row for it.
-    const rows = await p.stack.db
-      .prepare(`SELECT id FROM gigs WHERE account IN (${slot.map((_, i) => `?${i + 1}`).join(", ")})`)
-      .bind(...slot)
-      .all<{ id: string }>();
-    const known = new Set(rows.results.map((r) => r.id));
+    const rows = await p.stack.gigRows<{ id: string }>(
+      `SELECT id FROM gigs WHERE account IN (${slot.map((_, i) => `?${i + 1}`).join(", ")})`,
+      ...slot,
+    );
+    const known = new Set(rows.map((r) => r.id));
     const removed = new Map([...work.removed].filter(([id]) => removalsDelivered.has(id) || known.has(id)));
     const deliveries: Delivery[] = p.deliveries.slice(firstDelivery);
     const events = await checkEvents(p, deliveries, slot);
