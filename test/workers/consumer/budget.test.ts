@@ -3,7 +3,6 @@
  * MAX_SUBREQUESTS subrequests (Argyle + D1 + Queue), and what does not fit continues as new
  * messages until everything is stored, each gig fetched once.
  */
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Job, planJobs } from "../../../src/domain/jobs.ts";
 import type { LocalArgyle } from "../../../src/local-argyle/app.ts";
