@@ -7,6 +7,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("./migrations");
+const shardMigrations = await readD1Migrations("./migrations-shard");
 
 /** Secrets the workerd tests run with; tests that need them unset override per request. */
 const TEST_SECRETS = {
@@ -25,7 +26,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+            miniflare: {
+              bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations, TEST_SHARD_MIGRATIONS: shardMigrations },
+              // Three gig shards, so cross-shard reads are tested past the default two (merged
+              // with the tooling branch's bindings at merge time).
+              d1Databases: ["SHARD_1", "SHARD_2", "SHARD_3"],
+            },
           }),
         ],
         test: {

@@ -7,6 +7,11 @@ declare global {
   namespace Cloudflare {
     interface Env extends ReceiverEnv, Omit<ConsumerEnv, keyof ReceiverEnv> {
       TEST_MIGRATIONS: D1Migration[];
+      /** Receiver project only: the shard schema for SHARD_1..SHARD_3. */
+      TEST_SHARD_MIGRATIONS?: D1Migration[];
+      SHARD_1?: D1Database;
+      SHARD_2?: D1Database;
+      SHARD_3?: D1Database;
     }
   }
 }

@@ -61,8 +61,19 @@ export async function clearTables(): Promise<void> {
       "alert_notifications",
       "signature_failures",
       "cron_state",
+      "directory",
+      "shards",
+      "account_fences",
     ].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),
   );
+  // The receiver project's gig shards (absent in the consumer project until its bindings land).
+  for (const name of ["SHARD_1", "SHARD_2", "SHARD_3"]) {
+    const shard = (env as unknown as Record<string, D1Database | undefined>)[name];
+    if (!shard) continue;
+    await shard.batch(
+      ["gigs", "accounts", "purged_accounts", "account_fences"].map((t) => shard.prepare(`DELETE FROM ${t}`)),
+    );
+  }
 }
 
 /** A gigs.updated body naming `ids`. */

@@ -1,0 +1,41 @@
+/**
+ * One gig by id across shards. The directory maps accounts, not gigs, so every shard (and the
+ * catalog, for legacy accounts) is asked at once: one round trip's latency, K + 1 requests. Then
+ * one catalog round trip for the account's open failures (the freshness headers), with the
+ * directory asked too only when more than one shard holds the id (an account mid-move): the
+ * account's home shard's row wins.
+ * @module
+ */
+import { type Freshness, openFailuresOf } from "../lifecycle/freshness.ts";
+import { msToIso } from "../datetime.ts";
+import { findGigAcross, homeHit } from "../storage/gigs-read-shards.ts";
+import { CATALOG_SHARD, shardDb, shardNames } from "./bindings.ts";
+import { lookupAccount } from "./directory.ts";
+
+export async function gigByIdAcross(
+  env: object,
+  catalog: D1Database,
+  id: string,
+): Promise<{ data: string; freshness: Freshness } | null> {
+  // The catalog is asked unconditionally: a primary-key probe of its (legacy) gigs table costs
+  // less than first asking whether legacy accounts remain, which would add a round trip.
+  const targets = [CATALOG_SHARD, ...shardNames(env)].map((name) => ({ name, db: shardDb(env, name), skip: [] }));
+  const hits = await findGigAcross(targets, id);
+  if (hits.length === 0) return null;
+  const account = (hits[0] as { account: string }).account;
+  const [home, openFailures] = await Promise.all([
+    hits.length > 1 ? lookupAccount(catalog, account) : null,
+    openFailuresOf(catalog, account),
+  ]);
+  const hit = homeHit(hits, home?.shard ?? null);
+  if (!hit?.live || hit.data === null) return null;
+  return {
+    data: hit.data,
+    freshness: {
+      scope: "account",
+      syncedAt: msToIso(hit.syncedMs),
+      backfill: hit.running ? "running" : "idle",
+      openFailures,
+    },
+  };
+}
