@@ -100,28 +100,30 @@ export async function insertGigs(gigs: Gig[], options: GigRowOptions = {}): Prom
   await db.batch(
     gigs.map((g) => {
       const start = g.start_datetime;
-      return db.prepare(
-        `INSERT INTO gigs (id, account, user, employer, status, type, start_datetime, end_datetime, start_ms,
+      return db
+        .prepare(
+          `INSERT INTO gigs (id, account, user, employer, status, type, start_datetime, end_datetime, start_ms,
            end_ms, updated_at, updated_ms, data, synced_ms, fetched_at, removed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`,
-      ).bind(
-        g.id,
-        g.account,
-        user,
-        g.employer,
-        g.status,
-        g.type,
-        start,
-        g.end_datetime,
-        start === null ? null : Date.parse(start),
-        Date.parse(g.end_datetime),
-        g.updated_at,
-        Date.parse(g.updated_at),
-        options.text === undefined ? JSON.stringify(g) : options.text,
-        now,
-        new Date(now).toISOString(),
-        options.removedAt ?? null,
-      );
+        )
+        .bind(
+          g.id,
+          g.account,
+          user,
+          g.employer,
+          g.status,
+          g.type,
+          start,
+          g.end_datetime,
+          start === null ? null : Date.parse(start),
+          Date.parse(g.end_datetime),
+          g.updated_at,
+          Date.parse(g.updated_at),
+          options.text === undefined ? JSON.stringify(g) : options.text,
+          now,
+          new Date(now).toISOString(),
+          options.removedAt ?? null,
+        );
     }),
   );
 }
@@ -142,9 +144,8 @@ export async function insertAccount(
   const row = { user: USER, backfill_status: "none", ...fields };
   const names = Object.keys(row);
   await placeAccount(fields.id, shard, typeof row.user === "string" ? row.user : null);
-  await shardBinding(shard).prepare(
-    `INSERT INTO accounts (${names.join(", ")}) VALUES (${names.map((_, i) => `?${i + 1}`).join(", ")})`,
-  )
+  await shardBinding(shard)
+    .prepare(`INSERT INTO accounts (${names.join(", ")}) VALUES (${names.map((_, i) => `?${i + 1}`).join(", ")})`)
     .bind(...Object.values(row))
     .run();
 }

@@ -52,7 +52,9 @@ function shardStatement(target: ShardTarget, scope: FreshnessScope): D1PreparedS
   const user = "user" in scope ? params.bind(scope.user) : null;
   // A moving account's row on the shard that is not its home is a copy: not counted twice.
   const skip =
-    target.skip.length > 0 ? ` AND id NOT IN (SELECT value FROM json_each(${params.bind(JSON.stringify(target.skip))}))` : "";
+    target.skip.length > 0
+      ? ` AND id NOT IN (SELECT value FROM json_each(${params.bind(JSON.stringify(target.skip))}))`
+      : "";
   const sql =
     user !== null
       ? `SELECT COALESCE(SUM(last_reconciled_ms IS NULL), 0) AS never, MIN(last_reconciled_ms) AS oldest,

@@ -6,11 +6,32 @@
  * account's home shard's row wins.
  * @module
  */
-import { type Freshness, openFailuresOf } from "../lifecycle/freshness.ts";
+
 import { msToIso } from "../datetime.ts";
+import { type Freshness, openFailuresOf } from "../lifecycle/freshness.ts";
 import { findGigAcross, homeHit } from "../storage/gigs-read-shards.ts";
 import { CATALOG_SHARD, shardDb, shardNames } from "./bindings.ts";
 import { lookupAccount } from "./directory.ts";
+
+/** Every shard a gig may sit in, the catalog (legacy "DB") first. */
+function everyShard(env: object) {
+  return [CATALOG_SHARD, ...shardNames(env)].map((name) => ({ name, db: shardDb(env, name), skip: [] }));
+}
+
+/**
+ * A gig's row as stored, tombstone or not (the console shows tombstones too), from its account's
+ * home shard when several hold it; null if no shard has it.
+ */
+export async function storedGigAcross(
+  env: object,
+  catalog: D1Database,
+  id: string,
+): Promise<{ data: string | null; removed_at: string | null } | null> {
+  const hits = await findGigAcross(everyShard(env), id);
+  const home = hits.length > 1 ? await lookupAccount(catalog, (hits[0] as { account: string }).account) : null;
+  const hit = homeHit(hits, home?.shard ?? null);
+  return hit && { data: hit.data, removed_at: hit.removedAt };
+}
 
 export async function gigByIdAcross(
   env: object,
@@ -19,8 +40,7 @@ export async function gigByIdAcross(
 ): Promise<{ data: string; freshness: Freshness } | null> {
   // The catalog is asked unconditionally: a primary-key probe of its (legacy) gigs table costs
   // less than first asking whether legacy accounts remain, which would add a round trip.
-  const targets = [CATALOG_SHARD, ...shardNames(env)].map((name) => ({ name, db: shardDb(env, name), skip: [] }));
-  const hits = await findGigAcross(targets, id);
+  const hits = await findGigAcross(everyShard(env), id);
   if (hits.length === 0) return null;
   const account = (hits[0] as { account: string }).account;
   const [home, openFailures] = await Promise.all([

@@ -28,9 +28,17 @@ export async function legacyShardInUse(catalog: D1Database): Promise<boolean> {
  * once (the moving list and the legacy check), so one round trip's latency.
  */
 export async function allShardTargets(env: object, catalog: D1Database): Promise<ShardTarget[]> {
+  return (await allShardsAndMoves(env, catalog)).targets;
+}
+
+/** `allShardTargets`, with the moving accounts' entries it was built from. */
+export async function allShardsAndMoves(
+  env: object,
+  catalog: D1Database,
+): Promise<{ targets: ShardTarget[]; moving: DirectoryEntry[] }> {
   const [moving, legacy] = await Promise.all([movingAccounts(catalog), legacyShardInUse(catalog)]);
   const names = [...(legacy ? [CATALOG_SHARD] : []), ...shardNames(env)];
-  return targetsOf(env, names, moving);
+  return { targets: targetsOf(env, names, moving), moving };
 }
 
 /** The home shards of `entries` (directory rows), each told to skip the moving accounts it is not home to. */

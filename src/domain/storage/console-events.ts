@@ -34,11 +34,3 @@ export async function findEventsByGig(db: D1Database, gigId: string): Promise<Ev
     .all<Omit<EventSummary, "issues"> & { issues: string | null }>();
   return results.map((row) => ({ ...row, issues: parseJsonColumn(row.issues) as EventSummary["issues"] }));
 }
-
-/** A gig's stored JSON text (tombstones too, as stored), or null. */
-export async function getStoredGig(
-  db: D1Database,
-  id: string,
-): Promise<{ data: string | null; removed_at: string | null } | null> {
-  return db.prepare("SELECT data, removed_at FROM gigs WHERE id = ?1").bind(id).first();
-}

@@ -54,6 +54,7 @@ export interface GigHit {
   data: string | null;
   /** Neither removed nor a tombstone never fetched: servable. */
   live: boolean;
+  removedAt: string | null;
   syncedMs: number | null;
   running: boolean;
 }
@@ -62,6 +63,7 @@ interface HitRow {
   account: string;
   data: string | null;
   live: number;
+  removed_at: string | null;
   synced: number | null;
   running: number | null;
 }
@@ -73,7 +75,7 @@ interface HitRow {
  * tombstone on the home shard is never outvoted by an old live copy elsewhere.
  */
 export async function findGigAcross(targets: readonly ShardTarget[], id: string): Promise<GigHit[]> {
-  const sql = `SELECT g.account, g.data, (g.removed_at IS NULL AND g.data IS NOT NULL) AS live,
+  const sql = `SELECT g.account, g.data, g.removed_at, (g.removed_at IS NULL AND g.data IS NOT NULL) AS live,
       a.last_reconciled_ms AS synced, a.backfill_status = 'running' AS running
     FROM gigs g LEFT JOIN accounts a ON a.id = g.account
     WHERE g.id = ?1 AND ${notPurgedSql("g.account")}
@@ -88,6 +90,7 @@ export async function findGigAcross(targets: readonly ShardTarget[], id: string)
             account: row.account,
             data: row.data,
             live: row.live === 1,
+            removedAt: row.removed_at,
             syncedMs: row.synced,
             running: row.running === 1,
           };

@@ -56,7 +56,8 @@ export function buildGigListQuery(request: GigListRequest, skipAccounts: readonl
   const base = filterConditions(filters, params);
   // Accounts mid-move whose rows here are not their home's (see shards/read-scope.ts): few, and a
   // filter on rows the index range already yields, so the plan is unchanged.
-  if (skipAccounts.length > 0) base.push(`account NOT IN (SELECT value FROM json_each(${params.bind(JSON.stringify(skipAccounts))}))`);
+  if (skipAccounts.length > 0)
+    base.push(`account NOT IN (SELECT value FROM json_each(${params.bind(JSON.stringify(skipAccounts))}))`);
   const limit = params.bind(request.limit + 1);
   const select = (extra: string[]) =>
     `SELECT id, start_ms, data FROM gigs WHERE ${[...base, ...extra].join(" AND ")} ORDER BY ${order} LIMIT ${limit}`;
