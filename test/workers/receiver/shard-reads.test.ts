@@ -12,7 +12,7 @@ import * as v from "valibot";
 import { beforeEach, describe, expect, it } from "vitest";
 import { GigSchema } from "../../../src/domain/gig-schema.ts";
 import { tombstoneStatements, upsertGigStatements } from "../../../src/domain/storage/gigs.ts";
-import { apiJson, type Gig, makeGig, placeAccount, shardBinding } from "../api-helpers.ts";
+import { apiJson, type Gig, insertFailure, makeGig, placeAccount, shardBinding } from "../api-helpers.ts";
 import { clearTables, gigIds } from "../helpers.ts";
 
 const SHARDS = ["SHARD_1", "SHARD_2", "SHARD_3"] as const;
@@ -326,5 +326,73 @@ describe("an account mid-move is read once, from its home", () => {
     expect((await apiJson<Gig>(`/v2/gigs/${first.id}`)).body.status).toBe("copy");
     const after = await apiJson<{ shard: string; move: unknown }>(`/api/accounts/${MOVING}`);
     expect(after.body).toMatchObject({ shard: "SHARD_2", move: { state: "cleanup", from: "SHARD_1", to: "SHARD_2" } });
+  });
+});
+
+describe("freshness headers across shards", () => {
+  const headers = (res: Response) => ({
+    synced: res.headers.get("x-mirror-synced-at"),
+    backfill: res.headers.get("x-mirror-backfill"),
+    failures: res.headers.get("x-mirror-open-failures"),
+    scope: res.headers.get("x-mirror-scope"),
+  });
+  const [A, B, C] = ACCOUNTS as [string, string, string];
+  const [U1, U2] = USERS as [string, string];
+  const OLD = "2026-11-01T00:00:00.000Z";
+  const NEW = "2026-11-20T00:00:00.000Z";
+
+  beforeEach(async () => {
+    // A (U1) on SHARD_1, synced recently; B (U1) on SHARD_2, synced long ago, backfill running;
+    // C (U2) on SHARD_3, never synced. Open failures: 2 for A, 1 for C.
+    const rows: [string, string, string, number | null, string][] = [
+      ["SHARD_1", A, U1, Date.parse(NEW), "done"],
+      ["SHARD_2", B, U1, Date.parse(OLD), "running"],
+      ["SHARD_3", C, U2, null, "none"],
+    ];
+    for (const [shard, account, user, synced, backfill] of rows) {
+      await placeAccount(account, shard, user);
+      await shardBinding(shard)
+        .prepare("INSERT INTO accounts (id, user, last_reconciled_ms, backfill_status) VALUES (?1, ?2, ?3, ?4)")
+        .bind(account, user, synced, backfill)
+        .run();
+    }
+    await store("SHARD_1", [makeGig(gigIds(1, "0195")[0] as string, iso(1), A)], U1);
+    let n = 0;
+    for (const account of [A, A, C]) await insertFailure({ id: `0190c0de-0000-7000-8000-00000000000${n++}`, account });
+  });
+
+  it("per account from its shard, per user over its shards, for all over every shard; failures from the catalog", async () => {
+    const gig = gigIds(1, "0195")[0] as string;
+    expect(headers(await apiJson(`/v2/gigs/${gig}`).then((r) => r.res))).toEqual({
+      synced: NEW,
+      backfill: "idle",
+      failures: "2",
+      scope: "account",
+    });
+    expect(headers((await apiJson(`/v2/gigs?account=${A}`)).res)).toEqual({
+      synced: NEW,
+      backfill: "idle",
+      failures: "2",
+      scope: "account",
+    });
+    // U1's accounts live on SHARD_1 and SHARD_2: the older sync and B's running backfill speak.
+    expect(headers((await apiJson(`/v2/gigs?user=${U1}`)).res)).toEqual({
+      synced: OLD,
+      backfill: "running",
+      failures: "2",
+      scope: "user",
+    });
+    // Everything: C on SHARD_3 was never synced.
+    expect(headers((await apiJson("/v2/gigs")).res)).toEqual({
+      synced: "never",
+      backfill: "running",
+      failures: "3",
+      scope: "all",
+    });
+    // An account the directory does not know: an empty page, never synced, as one database answered.
+    const unknown = await apiJson<GigPage>(`/v2/gigs?account=${ACCOUNTS[4]}`);
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.results).toEqual([]);
+    expect(headers(unknown.res)).toEqual({ synced: "never", backfill: "idle", failures: "0", scope: "account" });
   });
 });
