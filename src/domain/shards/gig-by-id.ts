@@ -33,6 +33,12 @@ export async function storedGigAcross(
   return hit && { data: hit.data, removed_at: hit.removedAt };
 }
 
+/** The account of gig `id`, from whichever shard holds it (every copy names the same account), or null. */
+export async function gigAccountAcross(env: object, id: string): Promise<string | null> {
+  const hits = await findGigAcross(everyShard(env), id);
+  return hits[0]?.account ?? null;
+}
+
 export async function gigByIdAcross(
   env: object,
   catalog: D1Database,

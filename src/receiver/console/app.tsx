@@ -22,7 +22,7 @@ import { replayEvent } from "../../domain/replay.ts";
 import { accountAt } from "../../domain/shards/account-read.ts";
 import { shardDb } from "../../domain/shards/bindings.ts";
 import { lookupAccount } from "../../domain/shards/directory.ts";
-import { storedGigAcross } from "../../domain/shards/gig-by-id.ts";
+import { gigAccountAcross, storedGigAcross } from "../../domain/shards/gig-by-id.ts";
 import { allShardTargets } from "../../domain/shards/read-scope.ts";
 import {
   BACKFILL_STATES,
@@ -219,7 +219,7 @@ consoleApp.get("/events", async (c) => {
         />,
         400,
       );
-    const rows = await findEventsByGig(c.env.DB, gig);
+    const rows = await findEventsByGig(c.env.DB, gig, await gigAccountAcross(c.env, gig));
     return page(c, <EventsPage rows={rows} filters={filters} next={null} csrf={p.csrf} who={p.who} nowMs={nowMs} />);
   }
   const { gig: _gig, replayed: _replayed, ...listQuery } = q;

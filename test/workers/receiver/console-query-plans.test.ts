@@ -90,7 +90,7 @@ describe("every console query uses an index", () => {
     ["legacy DB: attention", buildAttentionQuery(Date.now(), [ACCOUNT], SKIP), /accounts_with_error/],
     ["legacy DB: accounts first page", buildAccountPageQuery({ limit: 50 }, SKIP), /sqlite_autoindex_accounts_1/],
     ["account: events", buildAccountEventsQuery(ACCOUNT), /events_by_account/],
-    ["events: by gig", buildGigEventsQuery(ID), /events_by_account/],
+    ["events: by gig", buildGigEventsQuery(ID, ACCOUNT), /events_by_account/],
     [
       "bulk replay: batch",
       buildInvalidEventBatchQuery({ account: ACCOUNT, event: "gigs.updated" }, ID, 10),
