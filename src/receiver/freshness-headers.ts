@@ -5,38 +5,16 @@
  *   X-Mirror-Backfill: running | idle
  *   X-Mirror-Open-Failures: <n>
  *   X-Mirror-Scope: account | user | all     (what the three describe; see domain/lifecycle/freshness.ts)
- * The query runs alongside the read itself, so it adds no round trip to the answer's latency.
+ * The routes read them alongside the gigs themselves, from the same shards, so they add no round
+ * trip to a list's latency. Errors (400, 404) carry none.
  * @module
  */
-import type { MiddlewareHandler } from "hono";
-import * as v from "valibot";
-import { GIG_LIST } from "../domain/gig-list-params.ts";
-import { type FreshnessScope, readFreshness } from "../domain/lifecycle/freshness.ts";
-import { ArgyleIdParam, parseListRequest } from "../domain/list-params.ts";
-import type { ReceiverBindings } from "./env.ts";
+import type { Context } from "hono";
+import type { Freshness } from "../domain/lifecycle/freshness.ts";
 
-export const freshnessHeaders: MiddlewareHandler<ReceiverBindings> = async (c, next) => {
-  const scope = scopeOf(c.req.path, c.req.query());
-  const pending = scope ? readFreshness(c.env.DB, scope) : null;
-  // Settled either way, so an answer that needs no headers leaves no unhandled rejection.
-  pending?.catch(() => undefined);
-  await next();
-  if (!pending || c.res.status !== 200) return;
-  const f = await pending;
-  c.res.headers.set("X-Mirror-Synced-At", f.syncedAt ?? "never");
-  c.res.headers.set("X-Mirror-Backfill", f.backfill);
-  c.res.headers.set("X-Mirror-Open-Failures", String(f.openFailures));
-  c.res.headers.set("X-Mirror-Scope", f.scope);
-};
-
-function scopeOf(path: string, query: Record<string, string>): FreshnessScope | null {
-  const id = /^\/v2\/gigs\/([^/]+)$/.exec(path)?.[1];
-  if (id !== undefined) return v.is(ArgyleIdParam, id) ? { gig: id } : null;
-  // The filters may sit in the query or inside the cursor of a `next` link: parse as the list does.
-  const parsed = parseListRequest(GIG_LIST, query);
-  if (!parsed.ok) return null;
-  const { account, user } = parsed.value.filters;
-  if (account !== undefined) return { account };
-  if (user !== undefined) return { user };
-  return { all: true };
+export function setFreshnessHeaders(c: Context, f: Freshness): void {
+  c.header("X-Mirror-Synced-At", f.syncedAt ?? "never");
+  c.header("X-Mirror-Backfill", f.backfill);
+  c.header("X-Mirror-Open-Failures", String(f.openFailures));
+  c.header("X-Mirror-Scope", f.scope);
 }

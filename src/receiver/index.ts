@@ -13,7 +13,6 @@ import type { ReceiverEnv } from "./env.ts";
 import { notFound, onError } from "./errors.ts";
 import { eventsRoutes } from "./events-routes.ts";
 import { failuresRoutes } from "./failures-routes.ts";
-import { freshnessHeaders } from "./freshness-headers.ts";
 import { gigsRoutes } from "./gigs-routes.ts";
 import { healthRoute } from "./health-route.ts";
 import { shardsRoutes } from "./shards-routes.ts";
@@ -32,8 +31,6 @@ app.route("/console", consoleApp);
 // Registered before the routes they guard: Hono runs handlers in registration order.
 app.use("/v2/*", requireApiToken("argyle", "read"));
 app.use("/api/*", requireApiToken("ops", "admin"));
-// "/v2/gigs/*" matches "/v2/gigs" itself too.
-app.use("/v2/gigs/*", freshnessHeaders);
 app.route("/v2/gigs", gigsRoutes);
 // Before the per-id routes, so "replay" and "retry" are never read as ids.
 app.route("/api", bulkRoutes);

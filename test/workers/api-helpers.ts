@@ -61,55 +61,91 @@ export interface GigRowOptions {
   removedAt?: string | null;
   /** The stored text; defaults to compact JSON of the gig. Null = a tombstone never fetched. */
   text?: string | null;
+  /**
+   * The shard binding to store in: "DB" (default) is the catalog serving legacy accounts, as every
+   * account stored before sharding is. Either way the directory places the account there.
+   */
+  shard?: string;
+}
+
+/** Places `account` in `shard` in the directory, as the consumer does when it first sees it (first placement wins). */
+export async function placeAccount(account: string, shard = "DB", user: string | null = USER): Promise<void> {
+  await env.DB.batch([
+    env.DB.prepare("INSERT OR IGNORE INTO directory (account, shard, user, placed_ms) VALUES (?1, ?2, ?3, ?4)").bind(
+      account,
+      shard,
+      user,
+      Date.now(),
+    ),
+    // The catalog as legacy shard "DB" is read only while its row exists (migration 0011 writes it).
+    env.DB.prepare("INSERT OR IGNORE INTO shards (name, status) SELECT 'DB', 'closed' WHERE ?1 = 'DB'").bind(shard),
+  ]);
+}
+
+/** The D1 binding of shard `name` ("DB" = the catalog). */
+export function shardBinding(name: string): D1Database {
+  const db = (env as unknown as Record<string, D1Database | undefined>)[name];
+  if (!db) throw new Error(`no binding ${name} in the test env`);
+  return db;
 }
 
 /** Inserts gigs as the consumer stores them (all in one batch). */
 export async function insertGigs(gigs: Gig[], options: GigRowOptions = {}): Promise<void> {
   if (gigs.length === 0) return;
   const now = Date.now();
-  await env.DB.batch(
+  const shard = options.shard ?? "DB";
+  const user = options.user === undefined ? USER : options.user;
+  for (const account of new Set(gigs.map((g) => g.account))) await placeAccount(account, shard, user);
+  const db = shardBinding(shard);
+  await db.batch(
     gigs.map((g) => {
       const start = g.start_datetime;
-      return env.DB.prepare(
-        `INSERT INTO gigs (id, account, user, employer, status, type, start_datetime, end_datetime, start_ms,
+      return db
+        .prepare(
+          `INSERT INTO gigs (id, account, user, employer, status, type, start_datetime, end_datetime, start_ms,
            end_ms, updated_at, updated_ms, data, synced_ms, fetched_at, removed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`,
-      ).bind(
-        g.id,
-        g.account,
-        options.user === undefined ? USER : options.user,
-        g.employer,
-        g.status,
-        g.type,
-        start,
-        g.end_datetime,
-        start === null ? null : Date.parse(start),
-        Date.parse(g.end_datetime),
-        g.updated_at,
-        Date.parse(g.updated_at),
-        options.text === undefined ? JSON.stringify(g) : options.text,
-        now,
-        new Date(now).toISOString(),
-        options.removedAt ?? null,
-      );
+        )
+        .bind(
+          g.id,
+          g.account,
+          user,
+          g.employer,
+          g.status,
+          g.type,
+          start,
+          g.end_datetime,
+          start === null ? null : Date.parse(start),
+          Date.parse(g.end_datetime),
+          g.updated_at,
+          Date.parse(g.updated_at),
+          options.text === undefined ? JSON.stringify(g) : options.text,
+          now,
+          new Date(now).toISOString(),
+          options.removedAt ?? null,
+        );
     }),
   );
 }
 
 /** Marks gigs removed, as a `gigs.removed` webhook makes the consumer do. */
-export async function removeGigs(ids: string[]): Promise<void> {
-  await env.DB.batch(
-    ids.map((id) => env.DB.prepare("UPDATE gigs SET removed_at = ?2 WHERE id = ?1").bind(id, new Date().toISOString())),
+export async function removeGigs(ids: string[], shard = "DB"): Promise<void> {
+  const db = shardBinding(shard);
+  await db.batch(
+    ids.map((id) => db.prepare("UPDATE gigs SET removed_at = ?2 WHERE id = ?1").bind(id, new Date().toISOString())),
   );
 }
 
 /** An `accounts` row with the consumer's defaults, overridden by `fields`. */
-export async function insertAccount(fields: Record<string, string | number | null> & { id: string }): Promise<void> {
+export async function insertAccount(
+  fields: Record<string, string | number | null> & { id: string },
+  shard = "DB",
+): Promise<void> {
   const row = { user: USER, backfill_status: "none", ...fields };
   const names = Object.keys(row);
-  await env.DB.prepare(
-    `INSERT INTO accounts (${names.join(", ")}) VALUES (${names.map((_, i) => `?${i + 1}`).join(", ")})`,
-  )
+  await placeAccount(fields.id, shard, typeof row.user === "string" ? row.user : null);
+  await shardBinding(shard)
+    .prepare(`INSERT INTO accounts (${names.join(", ")}) VALUES (${names.map((_, i) => `?${i + 1}`).join(", ")})`)
     .bind(...Object.values(row))
     .run();
 }

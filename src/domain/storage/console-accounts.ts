@@ -1,9 +1,11 @@
 /**
  * The console's account reads: a keyset page of accounts (optionally one backfill state, over
- * `accounts_by_backfill_id`), one account's newest gigs (over `gigs_by_account_start`) and recent
- * events (over `events_by_account`), and one gig's stored JSON.
+ * `accounts_by_backfill_id`) merged across shards, one account's newest gigs (its shard, over
+ * `gigs_by_account_newest`) and recent events (the catalog, over `events_by_account`).
  * @module
  */
+import type { ShardTarget } from "../shards/read-scope.ts";
+import { openFailuresByAccount } from "./accounts-read.ts";
 import { type BoundQuery, Params } from "./query.ts";
 
 export const BACKFILL_STATES = ["none", "running", "done", "failed"] as const;
@@ -30,31 +32,45 @@ export interface AccountPageRequest {
   limit: number;
 }
 
-export function buildAccountPageQuery(request: AccountPageRequest): BoundQuery {
+/** One shard's page; `skip` = accounts whose rows there are a move's copy (their home is elsewhere). */
+export function buildAccountPageQuery(request: AccountPageRequest, skip: readonly string[] = []): BoundQuery {
   const params = new Params();
   const where: string[] = [];
   if (request.status !== undefined) where.push(`a.backfill_status = ${params.bind(request.status)}`);
   if (request.after !== undefined) where.push(`a.id > ${params.bind(request.after)}`);
+  if (skip.length > 0) where.push(`a.id NOT IN (SELECT value FROM json_each(${params.bind(JSON.stringify(skip))}))`);
   const sql = `SELECT a.id, a.available_count, a.backfill_status, a.backfill_pages, a.backfill_gigs,
       a.backfill_completed_at, a.last_webhook_at, a.last_fetch_at, a.last_error,
-      (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL) AS gigs_stored,
-      (SELECT COUNT(*) FROM failures f WHERE f.account = a.id AND f.status = 'open') AS open_failures
+      (SELECT COUNT(*) FROM gigs g WHERE g.account = a.id AND g.removed_at IS NULL) AS gigs_stored
     FROM accounts a${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
     ORDER BY a.id LIMIT ${params.bind(request.limit + 1)}`;
   return { sql, params: params.values };
 }
 
+/** A page of accounts in id order across `targets` (each shard's first `limit + 1`, merged), with open failures from the catalog. */
 export async function listConsoleAccounts(
-  db: D1Database,
+  catalog: D1Database,
+  targets: readonly ShardTarget[],
   request: AccountPageRequest,
 ): Promise<{ rows: ConsoleAccountRow[]; next: string | null }> {
-  const q = buildAccountPageQuery(request);
-  const { results } = await db
-    .prepare(q.sql)
-    .bind(...q.params)
-    .all<ConsoleAccountRow>();
-  const rows = results.slice(0, request.limit);
-  return { rows, next: results.length > request.limit ? (rows.at(-1)?.id ?? null) : null };
+  const perShard = await Promise.all(
+    targets.map(async (target) => {
+      const q = buildAccountPageQuery(request, target.skip);
+      const { results } = await target.db
+        .prepare(q.sql)
+        .bind(...q.params)
+        .all<Omit<ConsoleAccountRow, "open_failures">>();
+      return results;
+    }),
+  );
+  const merged = perShard.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const page = merged.slice(0, request.limit);
+  const failures = await openFailuresByAccount(
+    catalog,
+    page.map((r) => r.id),
+  );
+  const rows = page.map((r) => ({ ...r, open_failures: failures.get(r.id) ?? 0 }));
+  return { rows, next: merged.length > request.limit ? (rows.at(-1)?.id ?? null) : null };
 }
 
 export interface AccountGigRow {
@@ -93,13 +109,23 @@ export function buildAccountEventsQuery(account: string): BoundQuery {
   };
 }
 
-/** The account page's gigs and events in one round trip. */
+/** The account page's gigs (from its shard) and events (from the catalog), both at once. */
 export async function readAccountDetail(
-  db: D1Database,
+  catalog: D1Database,
+  shard: D1Database,
   account: string,
 ): Promise<{ gigs: AccountGigRow[]; events: AccountEventRow[] }> {
-  const [gigs, events] = await db.batch(
-    [buildAccountGigsQuery(account), buildAccountEventsQuery(account)].map((q) => db.prepare(q.sql).bind(...q.params)),
-  );
-  return { gigs: (gigs?.results ?? []) as AccountGigRow[], events: (events?.results ?? []) as AccountEventRow[] };
+  const gigsQuery = buildAccountGigsQuery(account);
+  const eventsQuery = buildAccountEventsQuery(account);
+  const [gigs, events] = await Promise.all([
+    shard
+      .prepare(gigsQuery.sql)
+      .bind(...gigsQuery.params)
+      .all<AccountGigRow>(),
+    catalog
+      .prepare(eventsQuery.sql)
+      .bind(...eventsQuery.params)
+      .all<AccountEventRow>(),
+  ]);
+  return { gigs: gigs.results, events: events.results };
 }

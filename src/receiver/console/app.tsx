@@ -19,7 +19,11 @@ import { logInfo } from "../../domain/log.ts";
 import { EVENT_LIST, FAILURE_LIST } from "../../domain/ops-list-params.ts";
 import { redriveFailure } from "../../domain/redrive.ts";
 import { replayEvent } from "../../domain/replay.ts";
-import { getAccount } from "../../domain/storage/accounts-read.ts";
+import { accountAt } from "../../domain/shards/account-read.ts";
+import { shardDb } from "../../domain/shards/bindings.ts";
+import { lookupAccount } from "../../domain/shards/directory.ts";
+import { gigAccountAcross, storedGigAcross } from "../../domain/shards/gig-by-id.ts";
+import { allShardTargets } from "../../domain/shards/read-scope.ts";
 import {
   BACKFILL_STATES,
   type BackfillState,
@@ -31,7 +35,7 @@ import {
   buildOpenFailureCountQuery,
   countMatching,
 } from "../../domain/storage/console-bulk.ts";
-import { findEventsByGig, getStoredGig } from "../../domain/storage/console-events.ts";
+import { findEventsByGig } from "../../domain/storage/console-events.ts";
 import { readOverview } from "../../domain/storage/console-overview.ts";
 import { eventExists } from "../../domain/storage/events.ts";
 import { getEventWithBody, listEvents } from "../../domain/storage/events-read.ts";
@@ -141,7 +145,7 @@ consoleApp.post("/logout", (c) => {
 consoleApp.get("/", async (c) => {
   const p = c.get("principal");
   const nowMs = Date.now();
-  const [data, openAlerts] = await Promise.all([readOverview(c.env.DB, nowMs), openAlertCount(c.env.DB)]);
+  const [data, openAlerts] = await Promise.all([readOverview(c.env, c.env.DB, nowMs), openAlertCount(c.env.DB)]);
   return page(c, <OverviewPage data={data} openAlerts={openAlerts} csrf={p.csrf} who={p.who} nowMs={nowMs} />);
 });
 
@@ -150,7 +154,8 @@ consoleApp.get("/accounts", async (c) => {
   const statusParam = c.req.query("status");
   const status = BACKFILL_STATES.includes(statusParam as BackfillState) ? (statusParam as BackfillState) : undefined;
   const after = c.req.query("after");
-  const { rows, next } = await listConsoleAccounts(c.env.DB, {
+  const targets = await allShardTargets(c.env, c.env.DB);
+  const { rows, next } = await listConsoleAccounts(c.env.DB, targets, {
     ...(status ? { status } : {}),
     ...(after && isArgyleId(after) ? { after } : {}),
     limit: ACCOUNTS_PAGE,
@@ -161,8 +166,13 @@ consoleApp.get("/accounts", async (c) => {
 consoleApp.get("/accounts/:id", async (c) => {
   const p = c.get("principal");
   const id = c.req.param("id").toLowerCase();
-  const [account, detail] = isArgyleId(id)
-    ? await Promise.all([getAccount(c.env.DB, id), readAccountDetail(c.env.DB, id)])
+  // The directory names the account's shard; its page reads that shard and the catalog's events.
+  const entry = isArgyleId(id) ? await lookupAccount(c.env.DB, id) : null;
+  const [account, detail] = entry
+    ? await Promise.all([
+        accountAt(c.env, c.env.DB, entry),
+        readAccountDetail(c.env.DB, shardDb(c.env, entry.shard), id),
+      ])
     : [null, null];
   if (!account || !detail) return c.text("No account has this id.", 404);
   return page(
@@ -181,7 +191,7 @@ consoleApp.get("/accounts/:id", async (c) => {
 /** A gig's stored JSON, exactly as kept: the console's session cannot use /v2, which wants the API token. */
 consoleApp.get("/gigs/:id", async (c) => {
   const id = c.req.param("id").toLowerCase();
-  const gig = isArgyleId(id) ? await getStoredGig(c.env.DB, id) : null;
+  const gig = isArgyleId(id) ? await storedGigAcross(c.env, c.env.DB, id) : null;
   if (!gig) return c.text("No gig has this id.", 404);
   const text = gig.data ?? JSON.stringify({ id, removed_at: gig.removed_at, note: "tombstone: never fetched" });
   return c.body(text, 200, { "content-type": "application/json; charset=utf-8", "content-disposition": "inline" });
@@ -209,7 +219,7 @@ consoleApp.get("/events", async (c) => {
         />,
         400,
       );
-    const rows = await findEventsByGig(c.env.DB, gig);
+    const rows = await findEventsByGig(c.env.DB, gig, await gigAccountAcross(c.env, gig));
     return page(c, <EventsPage rows={rows} filters={filters} next={null} csrf={p.csrf} who={p.who} nowMs={nowMs} />);
   }
   const { gig: _gig, replayed: _replayed, ...listQuery } = q;

@@ -69,6 +69,9 @@ describe("GET /api/accounts/{id}", () => {
       last_error: "Argyle answered 429",
       last_error_at: "2024-06-01T11:30:00.000Z",
       reconcile: { last_reconciled_at: "2024-05-30T10:00:00.000Z", drift_found: 3, drift_total: 5 },
+      // Stored before sharding: the catalog serves it as legacy shard DB.
+      shard: "DB",
+      move: null,
     });
   });
 

@@ -83,5 +83,6 @@ describe("GET /v2/gigs order and keyset (property)", () => {
       ),
       { numRuns: 40 },
     );
-  });
+    // Each page now also asks the directory and every bound shard: more round trips per run.
+  }, 60_000);
 });

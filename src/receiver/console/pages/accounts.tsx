@@ -3,7 +3,7 @@
  * failures; one backfill state at a time, keyset pages in id order. And one account's page.
  * @module
  */
-import type { AccountSummary } from "../../../domain/storage/accounts-read.ts";
+import type { AccountDetail } from "../../../domain/shards/account-read.ts";
 import {
   type AccountEventRow,
   type AccountGigRow,
@@ -95,7 +95,7 @@ export function AccountsPage(props: {
 }
 
 export function AccountPage(props: {
-  account: AccountSummary;
+  account: AccountDetail;
   gigs: AccountGigRow[];
   events: AccountEventRow[];
   csrf: string;
@@ -138,6 +138,18 @@ export function AccountPage(props: {
           <dt>Open failures</dt>
           <dd>
             <a href={withQuery("/console/failures", { status: "open", account: a.id })}>{a.open_failures}</a>
+          </dd>
+        </div>
+        <div class="tile">
+          <dt>Shard</dt>
+          <dd>
+            {a.shard === "DB" ? "DB (catalog, legacy)" : a.shard}
+            {a.move && (
+              <span class="sub">
+                {" "}
+                moving {a.move.from ?? "?"} → {a.move.to ?? "?"} ({a.move.state})
+              </span>
+            )}
           </dd>
         </div>
       </dl>

@@ -8,6 +8,11 @@ import { CountBar, HourlyChart } from "../charts.tsx";
 import { ago, count, duration } from "../format.ts";
 import { Badge, Layout, Time } from "../layout.tsx";
 
+/** Bytes as MB with one decimal (D1's limit is 10 GB a database). */
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
 export function OverviewPage(props: {
   data: Overview;
   openAlerts: LiveAlertCount;
@@ -68,6 +73,57 @@ export function OverviewPage(props: {
           </dd>
         </div>
       </dl>
+
+      <h2>Gig shards</h2>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Shard</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="num">
+                Accounts
+              </th>
+              <th scope="col" class="num">
+                Live gigs
+              </th>
+              <th scope="col" class="num">
+                Size
+              </th>
+              <th scope="col" class="hide-narrow">
+                Migration
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.shards.map((s) => (
+              <tr>
+                <td class="id">{s.name === "DB" ? "DB (catalog, legacy)" : s.name}</td>
+                <td>
+                  <Badge value={s.status} />
+                </td>
+                <td class="num">{count(s.accounts)}</td>
+                <td class="num">
+                  {count(s.gigs)}
+                  {s.gigsCapped ? "+" : ""}
+                </td>
+                <td class="num">
+                  {s.sizeBytes === null ? (
+                    <span class="muted">not measured</span>
+                  ) : (
+                    <>
+                      {megabytes(s.sizeBytes)}{" "}
+                      {s.measuredAt && <Time iso={s.measuredAt} text={ago(s.measuredAt, nowMs)} />}
+                    </>
+                  )}
+                </td>
+                <td class="hide-narrow">{s.migration ?? <span class="muted">not recorded</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {data.shards.length === 0 && <p>No gig shard is bound: add SHARD_1 to wrangler.toml.</p>}
 
       <h2>Webhooks per hour (UTC), by status</h2>
       <HourlyChart hours={data.hours} />
