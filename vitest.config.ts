@@ -7,6 +7,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("./migrations");
+const shardMigrations = await readD1Migrations("./migrations-shard");
 
 /** Secrets the workerd tests run with; tests that need them unset override per request. */
 const TEST_SECRETS = {
@@ -42,11 +43,14 @@ export default defineConfig({
               bindings: {
                 ...TEST_SECRETS,
                 TEST_MIGRATIONS: migrations,
+                TEST_SHARD_MIGRATIONS: shardMigrations,
                 ARGYLE_API_URL: "https://argyle.test/v2",
                 // Retries in tests should not wait minutes.
                 RETRY_BASE_SECONDS: "1",
                 RETRY_MAX_SECONDS: "2",
               },
+              // Two gig shards (the tooling branch brings them in wrangler.consumer.toml).
+              d1Databases: ["SHARD_1", "SHARD_2"],
               // Deliver queued messages promptly in the queue round-trip tests.
               queueConsumers: {
                 "argyle-gig-jobs": { maxBatchTimeout: 0.05, retryDelay: 0 },

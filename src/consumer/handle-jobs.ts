@@ -53,7 +53,7 @@ export async function handleJobs(batch: MessageBatch<unknown>, env: ConsumerEnv)
   const budget = new SubrequestBudget(config.maxSubrequests - reserved);
   const limit = createLimiter(config.maxConcurrency);
   const pages = new SubrequestBudget(config.maxPagesPerInvocation);
-  const base = { db: env.DB, config, budget, pages, limit, now: Date.now };
+  const base = { db: env.DB, catalog: env.DB, bindings: env, config, budget, pages, limit, now: Date.now };
 
   const settled = await Promise.all(
     batch.messages.map((message) => runMessage(message, { ...base, attempts: message.attempts })),

@@ -9,6 +9,10 @@ import type { ConsumerConfig } from "./config.ts";
 
 export interface JobContext {
   db: D1Database;
+  /** The catalog (binding DB): events, failures, the directory, purge records. */
+  catalog: D1Database;
+  /** The Worker's bindings, for work reaching shards other than the job's home (a purge during a move). */
+  bindings: object;
   config: ConsumerConfig;
   /** Subrequests left in this invocation, shared by every message of the batch. */
   budget: SubrequestBudget;

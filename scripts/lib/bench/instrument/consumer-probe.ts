@@ -108,6 +108,8 @@ export default {
     for (let i = 0; i < n; i++) {
       const ctx: JobContext = {
         db: stubDb as never,
+        catalog: stubDb as never,
+        bindings: {},
         config,
         budget: new SubrequestBudget(1000),
         pages: new SubrequestBudget(1),
