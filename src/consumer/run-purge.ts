@@ -18,6 +18,7 @@ import {
   markPurgeStatement,
   type PurgeProgress,
   type PurgeRequest,
+  purgeShards,
   readPurgeStatement,
   type ShardPurgeProgress,
   shardFinishStatements,
@@ -34,12 +35,6 @@ import { continuationId, emptyStats, type JobContext, type JobStats, type Outcom
  * short message also lets other work interleave with a 50,000-gig purge.
  */
 export const PURGE_CHUNKS_PER_MESSAGE = 10;
-
-/** The shards holding rows of the account: its home, and during a move the other end. */
-export function purgeShards(entry: DirectoryEntry | null): string[] {
-  if (!entry) return [];
-  return [...new Set([entry.shard, entry.moveTo, entry.moveFrom].filter((s): s is string => s !== null))];
-}
 
 export async function runPurge(job: PurgeAccountJob, ctx: JobContext): Promise<Outcome> {
   const stats = emptyStats();

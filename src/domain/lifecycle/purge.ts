@@ -9,11 +9,18 @@
  * @module
  */
 import { newTimeOrderedId } from "../ids.ts";
+import type { DirectoryEntry } from "../shards/directory.ts";
 import type { PurgeReason } from "./audit.ts";
 
 /** Rows per delete statement. Gigs are small rows; events drag their bodies (up to 1 MiB) along. */
 export const PURGE_GIG_CHUNK = 1000;
 export const PURGE_EVENT_CHUNK = 200;
+
+/** The shards holding rows of the account: its home, and during a move the other end. None if never placed. */
+export function purgeShards(entry: DirectoryEntry | null): string[] {
+  if (!entry) return [];
+  return [...new Set([entry.shard, entry.moveTo, entry.moveFrom].filter((s): s is string => s !== null))];
+}
 
 export interface PurgeRequest {
   account: string;

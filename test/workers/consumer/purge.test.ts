@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runMaintenance } from "../../../src/consumer/maintenance.ts";
 import { ingestWebhook } from "../../../src/domain/ingest.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
+import { deleteAccount, deleteUser } from "../../../src/domain/lifecycle/delete-request.ts";
 import { PURGE_GIG_CHUNK } from "../../../src/domain/lifecycle/purge.ts";
 import { sha256Hex } from "../../../src/domain/signature.ts";
 import { clearTables, countRows, gigIds } from "../helpers.ts";
@@ -302,5 +303,31 @@ describe("accounts.removed", () => {
     expect(await countWhere("purged_accounts WHERE account = ?1 AND completed_at IS NOT NULL", account)).toBe(1);
     for (const name of ["SHARD_1", "SHARD_2"] as const)
       expect(await countIn(shard(name), "purged_accounts WHERE account = ?1", account)).toBe(0);
+  });
+
+  it("a deletion through the API marks the account on its shard at once, and finds a user's accounts in the directory", async () => {
+    const user = "0eee0000-0000-4000-8000-000000000001";
+    const [a, b] = ["0bbb0000-0000-4000-8000-000000000005", "0bbb0000-0000-4000-8000-000000000006"];
+    await place(a, "SHARD_1", { user });
+    await place(b, "SHARD_2", { user });
+    await seedGigs(shard("SHARD_1"), a, 5);
+    await seedGigs(shard("SHARD_2"), b, 5, "0ddd0000");
+    metered();
+
+    const result = await deleteUser({ db: env.DB, jobs: env.JOBS, bindings: env }, user, "admin");
+    expect(result.accounts.map((r) => [r.account, r.outcome])).toEqual([
+      [a, "scheduled"],
+      [b, "scheduled"],
+    ]);
+    // Before the purge job runs, each home shard already holds the marker its reads and writes check.
+    expect(await countIn(shard("SHARD_1"), "purged_accounts WHERE account = ?1", a)).toBe(1);
+    expect(await countIn(shard("SHARD_2"), "purged_accounts WHERE account = ?1", b)).toBe(1);
+    expect(await countIn(shard("SHARD_2"), "purged_accounts WHERE account = ?1", a)).toBe(0);
+
+    await drain(metered().sent.splice(0));
+    expect(await countIn(shard("SHARD_1"), "gigs")).toBe(0);
+    expect(await countIn(shard("SHARD_2"), "gigs")).toBe(0);
+    const again = await deleteAccount({ db: env.DB, jobs: env.JOBS, bindings: env }, a, "admin");
+    expect(again).toMatchObject({ outcome: "deleted", purge: { gigs_deleted: 5 } });
   });
 });
