@@ -67,7 +67,7 @@ export async function runPurge(job: PurgeAccountJob, ctx: JobContext): Promise<O
   }
   // A purge already complete still runs through (cheap): a late accounts.removed's own event goes too.
   const shards = purgeShards(entry);
-  const home = entry?.shard ?? null;
+  const home = entry?.shard ?? CATALOG_SHARD;
   let chunks = 0;
   let homeGigs = 0;
   let shardsEmpty = true;
@@ -109,7 +109,9 @@ export async function runPurge(job: PurgeAccountJob, ctx: JobContext): Promise<O
         if (name === home) homeGigs = results.at(-1)?.results[0]?.gigs_deleted ?? homeGigs;
       }
       ctx.budget.take();
-      const results = await catalog.batch<PurgeProgress>(catalogFinishStatements(catalog, job.account, homeGigs, nowMs));
+      const results = await catalog.batch<PurgeProgress>(
+        catalogFinishStatements(catalog, job.account, homeGigs, nowMs),
+      );
       progress = results.at(-1)?.results[0] ?? progress;
       if (progress?.completed_at) return done(job, progress, stats);
     }

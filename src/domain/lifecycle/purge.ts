@@ -9,6 +9,7 @@
  * @module
  */
 import { newTimeOrderedId } from "../ids.ts";
+import { CATALOG_SHARD } from "../shards/bindings.ts";
 import type { DirectoryEntry } from "../shards/directory.ts";
 import type { PurgeReason } from "./audit.ts";
 
@@ -16,9 +17,13 @@ import type { PurgeReason } from "./audit.ts";
 export const PURGE_GIG_CHUNK = 1000;
 export const PURGE_EVENT_CHUNK = 200;
 
-/** The shards holding rows of the account: its home, and during a move the other end. None if never placed. */
+/**
+ * The shards holding rows of the account: its home, and during a move the other end. An account
+ * never placed has no gig shard part; its legacy tables in the catalog (shard "DB") are swept
+ * anyway (one cheap chunk), so rows written there by an older release cannot keep it from finishing.
+ */
 export function purgeShards(entry: DirectoryEntry | null): string[] {
-  if (!entry) return [];
+  if (!entry) return [CATALOG_SHARD];
   return [...new Set([entry.shard, entry.moveTo, entry.moveFrom].filter((s): s is string => s !== null))];
 }
 
@@ -89,7 +94,9 @@ export function shardPurgeChunkStatements(
       .prepare("DELETE FROM gigs WHERE id IN (SELECT id FROM gigs WHERE account = ?1 LIMIT ?2)")
       .bind(account, PURGE_GIG_CHUNK),
     shard
-      .prepare("UPDATE purged_accounts SET gigs_deleted = gigs_deleted + changes(), progress_ms = ?2 WHERE account = ?1")
+      .prepare(
+        "UPDATE purged_accounts SET gigs_deleted = gigs_deleted + changes(), progress_ms = ?2 WHERE account = ?1",
+      )
       .bind(account, nowMs),
     shard
       .prepare(
@@ -104,7 +111,11 @@ export function shardPurgeChunkStatements(
  * One chunk of the purge's catalog part (events, their bodies, failures), as one batch, each
  * delete counted in the catalog's marker by `changes()`. The last statement reads the marker back.
  */
-export function catalogPurgeChunkStatements(catalog: D1Database, account: string, nowMs: number): D1PreparedStatement[] {
+export function catalogPurgeChunkStatements(
+  catalog: D1Database,
+  account: string,
+  nowMs: number,
+): D1PreparedStatement[] {
   const count = (column: string) =>
     catalog.prepare(`UPDATE purged_accounts SET ${column} = ${column} + changes() WHERE account = ?1`).bind(account);
   return [
@@ -152,7 +163,9 @@ export function shardFinishStatements(
   completeMarker: boolean,
 ): D1PreparedStatement[] {
   return [
-    shard.prepare("DELETE FROM accounts WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM gigs WHERE account = ?1)").bind(account),
+    shard
+      .prepare("DELETE FROM accounts WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM gigs WHERE account = ?1)")
+      .bind(account),
     ...(completeMarker
       ? [
           shard

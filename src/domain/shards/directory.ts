@@ -110,7 +110,9 @@ export async function recordPlacement(
       )
       .bind(shard),
     // A job without a user (cron, redrive) may place the account; the first webhook's user fills it.
-    catalog.prepare("UPDATE directory SET user = ?2 WHERE account = ?1 AND user IS NULL AND ?2 IS NOT NULL").bind(account, user),
+    catalog
+      .prepare("UPDATE directory SET user = ?2 WHERE account = ?1 AND user IS NULL AND ?2 IS NOT NULL")
+      .bind(account, user),
     catalog.prepare(`SELECT ${COLUMNS} FROM directory WHERE account = ?1`).bind(account),
   ]);
   const row = results.at(-1)?.results[0];

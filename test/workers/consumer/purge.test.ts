@@ -285,7 +285,9 @@ describe("accounts.removed", () => {
     }
     expect(await countIn(to, "gigs WHERE account = ?1", other)).toBe(30);
     expect(await countIn(to, "accounts WHERE id = ?1", other)).toBe(1);
-    const detail = await env.DB.prepare("SELECT detail FROM audit_log WHERE account = ?1").bind(account).first<string>("detail");
+    const detail = await env.DB.prepare("SELECT detail FROM audit_log WHERE account = ?1")
+      .bind(account)
+      .first<string>("detail");
     // The home shard's count: the copies on the target are the same gigs.
     expect(JSON.parse(String(detail))).toMatchObject({ gigs: 1_200 });
   });

@@ -16,7 +16,9 @@ export function shard(name: ShardName): D1Database {
 export async function clearShards(): Promise<void> {
   for (const name of ["SHARD_1", "SHARD_2"] as const) {
     const db = shard(name);
-    await db.batch(["gigs", "accounts", "purged_accounts", "account_fences"].map((t) => db.prepare(`DELETE FROM ${t}`)));
+    await db.batch(
+      ["gigs", "accounts", "purged_accounts", "account_fences"].map((t) => db.prepare(`DELETE FROM ${t}`)),
+    );
   }
   await env.DB.batch(["directory", "shards"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
 }
@@ -25,7 +27,10 @@ export async function clearShards(): Promise<void> {
 export async function place(
   account: string,
   home: ShardName | "DB",
-  options: { user?: string | null; move?: { state: "copying"; to: ShardName } | { state: "cleanup"; from: ShardName } } = {},
+  options: {
+    user?: string | null;
+    move?: { state: "copying"; to: ShardName } | { state: "cleanup"; from: ShardName };
+  } = {},
 ): Promise<void> {
   const move = options.move;
   await env.DB.prepare(
