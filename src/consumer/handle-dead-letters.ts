@@ -13,6 +13,7 @@ import { logError, logInfo } from "../domain/log.ts";
 import { failBackfillStatement } from "../domain/storage/accounts.ts";
 import { freshGigIds } from "../domain/storage/gigs.ts";
 import { clearAttemptsStatement, insertFailureStatement, readAttempts } from "../domain/storage/job-failures.ts";
+import { requeueD1DeadLetter } from "./d1-retries.ts";
 import { recordRetrySeconds } from "./dead-letter-retry.ts";
 import type { ConsumerEnv } from "./env.ts";
 
@@ -22,7 +23,7 @@ const MAX_RAW_BYTES = 50_000;
 export async function handleDeadLetters(batch: MessageBatch<unknown>, env: ConsumerEnv): Promise<void> {
   for (const message of batch.messages) {
     try {
-      await recordFailure(env.DB, message.body, message.attempts);
+      await recordFailure(env, message.body, message.attempts);
       message.ack();
     } catch (error) {
       logError("could not record a dead-lettered job; will retry", {
@@ -34,7 +35,8 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Consu
   }
 }
 
-async function recordFailure(db: D1Database, body: unknown, deliveries: number): Promise<void> {
+async function recordFailure(env: ConsumerEnv, body: unknown, deliveries: number): Promise<void> {
+  const db = env.DB;
   const now = Date.now();
   const parsed = parseJob(body);
   if (!parsed.success) {
@@ -59,6 +61,8 @@ async function recordFailure(db: D1Database, body: unknown, deliveries: number):
     logError("unreadable job recorded as a failure", { failure_id: id });
     return;
   }
+  // A job that ran out of retries because its database was overloaded goes back on the queue.
+  if (await requeueD1DeadLetter(db, env.JOBS, parsed.output, now)) return;
   const job = await narrowToMissing(db, parsed.output);
   if (job === null) {
     // Another job stored these gigs meanwhile: nothing is missing, nothing to report.
