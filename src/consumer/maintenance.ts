@@ -139,7 +139,12 @@ export async function runMaintenance(
   });
   // The watchdog last, so it sees what this run did (it logs and swallows its own failures).
   await step("alerts", async () => {
-    await runAlerts(options.alertFetch ? { db: env.DB, fetch: options.alertFetch } : { db: env.DB }, env, nowMs);
+    const shards = shardNames(env).map((name) => ({ name, db: shardDb(env, name) }));
+    await runAlerts(
+      options.alertFetch ? { db: env.DB, fetch: options.alertFetch, shards } : { db: env.DB, shards },
+      env,
+      nowMs,
+    );
   });
   summary.rowsRead = meter.rowsRead();
   for (const [name, m] of meters) summary.rowsReadByDatabase[name] = m.rowsRead();
