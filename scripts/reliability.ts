@@ -23,11 +23,13 @@ const { values } = parseArgs({
   options: {
     only: { type: "string" },
     out: { type: "string" },
+    shards: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
-  console.log("usage: node scripts/reliability.ts [--only id[,id…]] [--out file]");
+  console.log("usage: node scripts/reliability.ts [--only id[,id…]] [--shards n[,n…]] [--out file]");
+  console.log("  --shards: gig shard counts to run every scenario with (default 1,3)");
   console.log(`scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}`);
   process.exit(0);
 }
@@ -41,14 +43,23 @@ if (unknown.length > 0) {
 }
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.id));
 
+// Every scenario runs with one gig shard and with three (issue 11): the stack binds SHARD_1..N.
+const shardCounts = (values.shards ?? "1,3").split(",").map((s) => Number(s.trim()));
+if (shardCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error(`--shards takes whole numbers ≥ 1, e.g. 1,3; got ${values.shards}`);
+  process.exit(2);
+}
+
 const started = performance.now();
 const runs: ScenarioRun[] = [];
-for (const scenario of selected) {
+for (const [shards, scenario] of shardCounts.flatMap((n) => selected.map((s) => [n, s] as const))) {
+  process.env.GIG_SHARDS = String(shards);
+  console.log(`[reliability] ${scenario.id} with ${shards} gig shard(s)`);
   const run = await runScenario(scenario, { scale, log: (line) => console.log(`  ${line}`) });
   runs.push(run);
   const ok = run.violations.length === 0 && run.lost === 0;
   console.log(
-    `${ok ? "ok  " : "FAIL"} ${run.id}: ${run.deliveries} deliveries, ${run.faults} faults, ${run.retries} retries, ` +
+    `${ok ? "ok  " : "FAIL"} ${run.id} (${run.shards} shard(s)): ${run.deliveries} deliveries, ${run.faults} faults, ${run.retries} retries, ` +
       `lost ${run.lost} (${formatMs(run.ms)})`,
   );
   if (!ok) console.log(describeRun(run));

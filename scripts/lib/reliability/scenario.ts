@@ -7,7 +7,7 @@
 import { checkEvents } from "./event-check.ts";
 import { checkFetches } from "./fetch-check.ts";
 import { checkMirror, type Truth } from "./mirror-check.ts";
-import type { Delivery, Pipeline } from "./pipeline.ts";
+import { type Delivery, type Pipeline, pipelineShards } from "./pipeline.ts";
 import { currentScale, type Scale, type Sizes, sizesFor } from "./scale.ts";
 import { seedFor } from "./seeds.ts";
 
@@ -51,6 +51,8 @@ export interface ScenarioResult {
 
 export interface ScenarioRun extends ScenarioResult {
   id: string;
+  /** Gig shards the run's stack bound (GIG_SHARDS). */
+  shards: number;
   title: string;
   testFile: string;
   seed: number;
@@ -73,6 +75,7 @@ export async function runScenario(
   return {
     ...result,
     id: scenario.id,
+    shards: pipelineShards(env),
     title: scenario.title,
     testFile: scenario.testFile,
     seed,
@@ -82,14 +85,17 @@ export async function runScenario(
 }
 
 /** The command that replays a scenario's run. */
-export function replayCommand(scenario: Pick<Scenario, "id">, seed: number, scale: Scale): string {
-  return `RELIABILITY_SCALE=${scale} RELIABILITY_SEED=${seed} node scripts/reliability.ts --only ${scenario.id}`;
+export function replayCommand(scenario: Pick<Scenario, "id">, seed: number, scale: Scale, shards?: number): string {
+  const only = `--only ${scenario.id}${shards === undefined ? "" : ` --shards ${shards}`}`;
+  return `RELIABILITY_SCALE=${scale} RELIABILITY_SEED=${seed} node scripts/reliability.ts ${only}`;
 }
 
 /** One line per broken invariant, for a test's failure message. */
 export function describeRun(run: ScenarioRun): string {
   const head = `${run.id} (seed ${run.seed}, ${run.scale}): lost ${run.lost}, ${run.violations.length} violation(s)`;
-  return [head, ...run.violations.slice(0, 40), `replay: ${replayCommand(run, run.seed, run.scale)}`].join("\n");
+  return [head, ...run.violations.slice(0, 40), `replay: ${replayCommand(run, run.seed, run.scale, run.shards)}`].join(
+    "\n",
+  );
 }
 
 export interface Conclusion {
@@ -185,6 +191,7 @@ export function faultKinds(p: Pipeline, extra: [string, number][] = []): { total
   const argyle = p.argyle.stats.snapshot().faults;
   const kinds: [string, number][] = [
     ["D1", sumInjected(injected, (k) => k.includes(" DB.") && !k.endsWith("crash"))],
+    ["shard D1", sumInjected(injected, (k) => / SHARD_\d+\./.test(k) && !k.endsWith("crash"))],
     ["queue", sumInjected(injected, (k) => /JOBS|DEAD_LETTERS/.test(k) && !k.endsWith("crash"))],
     ["crash", sumInjected(injected, (k) => k.endsWith("crash"))],
     ["5xx", argyle.server_error ?? 0],
