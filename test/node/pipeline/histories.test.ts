@@ -4,6 +4,7 @@
  * saved in ./regressions/ and each is replayed here as its own test.
  */
 import { describe, expect, it } from "vitest";
+import { pipelineShards } from "../../../scripts/lib/reliability/pipeline.ts";
 import { sizesFor } from "../../../scripts/lib/reliability/scale.ts";
 import { describeRun } from "../../../scripts/lib/reliability/scenario.ts";
 import {
@@ -35,6 +36,7 @@ describe("random histories", () => {
       const run = {
         ...result,
         id: "regression",
+        shards: pipelineShards(),
         title: "",
         testFile: "",
         seed: regression.seed,
