@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { D1_REQUEUE_WINDOW_MS } from "../../../src/consumer/d1-retries.ts";
+import { D1_REQUEUE_WINDOW_MS, NOTE_D1_FROM_ATTEMPT } from "../../../src/consumer/d1-retries.ts";
 import { isD1Transient } from "../../../src/domain/d1-faults.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { recordAttemptStatement } from "../../../src/domain/storage/job-failures.ts";
@@ -64,7 +64,8 @@ describe("a shard answering overloaded", () => {
       job("purge_account", { account: calm, reason: "webhook" }),
     ];
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const result = await runBatch([busyJob, calmJob], { attempts: 3 });
+    // Late in its retries: the attempt from which D1 retries are noted for the dead-letter consumer.
+    const result = await runBatch([busyJob, calmJob], { attempts: NOTE_D1_FROM_ATTEMPT });
     // The busy shard's job waits (backoff), the calm shard's is done: acked, its gigs gone.
     expect(result.retryMessages).toEqual([{ msgId: "msg-0" }]);
     const retried = warn.mock.calls
