@@ -24,3 +24,21 @@ const MAX_RECORD_RETRY_SECONDS = 600;
 export function recordRetrySeconds(attempts: number): number {
   return Math.min(MAX_RECORD_RETRY_SECONDS, 60 * attempts);
 }
+
+/**
+ * The queue's `max_retries` (wrangler.consumer.toml): a message's last delivery is attempt 21.
+ * test/node/dead-letter-retention.test.ts reads the same file.
+ */
+export const JOBS_MAX_RETRIES = 20;
+
+/**
+ * D1 retries are noted from this attempt on: only the last failure before the dead-letter queue
+ * decides what it does, and earlier notes would cost every briefly-overloaded job a catalog write
+ * (and a subrequest) for nothing.
+ */
+export const NOTE_D1_FROM_ATTEMPT = JOBS_MAX_RETRIES - 4;
+
+/** Whether a D1 retry at `attempts` should be noted (see NOTE_D1_FROM_ATTEMPT). */
+export function shouldNoteD1Retry(attempts: number): boolean {
+  return attempts >= NOTE_D1_FROM_ATTEMPT;
+}

@@ -15,6 +15,7 @@ import { lookupAccount } from "../domain/shards/directory.ts";
 import { failBackfillStatement } from "../domain/storage/accounts.ts";
 import { freshGigIds } from "../domain/storage/gigs.ts";
 import { clearAttemptsStatement, insertFailureStatement, readAttempts } from "../domain/storage/job-failures.ts";
+import { requeueD1DeadLetter } from "./d1-retries.ts";
 import { recordRetrySeconds } from "./dead-letter-retry.ts";
 import type { ConsumerEnv } from "./env.ts";
 
@@ -62,6 +63,8 @@ async function recordFailure(env: ConsumerEnv, body: unknown, deliveries: number
     logError("unreadable job recorded as a failure", { failure_id: id });
     return;
   }
+  // A job that ran out of retries because its database was overloaded goes back on the queue.
+  if (await requeueD1DeadLetter(db, env.JOBS, parsed.output, now)) return;
   // The account's rows live in its home shard (none yet if no job ever placed it).
   const home = await lookupAccount(db, parsed.output.account);
   const shard = home ? shardDb(env, home.shard) : null;

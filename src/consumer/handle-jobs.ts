@@ -12,6 +12,7 @@ import { describeError } from "../domain/errors.ts";
 import { type Job, parseJob, toSendBatches } from "../domain/jobs.ts";
 import { logError, logInfo, logWarn } from "../domain/log.ts";
 import { ConfigError, type ConsumerConfig, readConfig } from "./config.ts";
+import { noteD1Retry, shouldNoteD1Retry } from "./d1-retries.ts";
 import type { ConsumerEnv } from "./env.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
 import { runJob } from "./run-job.ts";
@@ -147,6 +148,10 @@ async function runMessage(message: Message<unknown>, ctx: JobContext): Promise<S
   logOutcome(job, outcome, ctx.attempts, Date.now() - started);
 
   if (outcome.type === "retry") {
+    // Noted in the catalog, so the dead-letter consumer puts the job back instead of failing it.
+    if (outcome.reason === "d1" && shouldNoteD1Retry(ctx.attempts) && ctx.budget.take()) {
+      await noteD1Retry(ctx.catalog, job, ctx.attempts, outcome.error);
+    }
     message.retry({ delaySeconds: outcome.delaySeconds });
     return { message };
   }

@@ -4,10 +4,13 @@
  * reconciliation), then the alerts watchdog.
  * - Accepted events whose jobs are not marked sent (the queue failed, or the Worker died after
  *   the 202) are planned again from their stored body, with the same job ids and date, and sent.
- * - Backfill passes with no checkpoint for 15 minutes get a fresh continuation message.
+ * - Backfill passes with no checkpoint for 15 minutes get a fresh continuation message (per shard).
  * - Events, bodies and attempt logs older than EVENT_RETENTION_DAYS are deleted (failures stay).
  * Every query reads through an index that holds only rows with something to do, so a run with
- * nothing to do reads O(1) rows however large the tables. The run's D1 binding is metered, so the
+ * nothing to do reads O(1) rows per database however large the tables. Per-shard steps run on every
+ * shard (and the catalog as legacy shard "DB"); a shard that fails is logged and skipped, never
+ * stopping the other shards or the catalog. Each shard's size is measured once a run (one query).
+ * Every D1 binding of the run is metered, so the
  * log line's `rows_read` is what the whole run read (every step, alerts included), and
  * `rows_read_by_step` says where.
  * @module
@@ -19,6 +22,7 @@ import { planParsed, sendJobs } from "../domain/ingest.ts";
 import { webhookArrivedAt } from "../domain/job-dating.ts";
 import { JOB_VERSION, type Job } from "../domain/jobs.ts";
 import { logError, logInfo } from "../domain/log.ts";
+import { CATALOG_SHARD, shardDb, shardNames } from "../domain/shards/bindings.ts";
 import { nudgeBackfillStatement, stalledBackfills } from "../domain/storage/accounts.ts";
 import { getBodyBySha, listUnsentEvents, markEnqueuedStatement } from "../domain/storage/events.ts";
 import { meterRowsRead } from "../domain/storage/rows-meter.ts";
@@ -26,6 +30,7 @@ import { parseWebhook } from "../domain/webhook-schema.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
 import { applyRetention, revivePurges, scheduleReconciliation } from "./lifecycle-cron.ts";
+import { eachShard, measureShards, recordShardSizes } from "./shard-maintenance.ts";
 
 /**
  * An event younger than this may still be sending from the receiver's `waitUntil` (which lives
@@ -60,10 +65,14 @@ export interface MaintenanceSummary {
   expiredGigs: number;
   expiredAccounts: number;
   reconcileQueued: number;
+  /** Bytes per database measured this run (a shard that failed is absent). */
+  shardSizes: Record<string, number>;
   /** Rows D1 reports read by this run's queries, every step: O(1) when there is nothing to do. */
   rowsRead: number;
   /** The same, per step (the names `step()` logs failures under). */
   rowsReadByStep: Record<string, number>;
+  /** The same, per database (DB, SHARD_1, ...). */
+  rowsReadByDatabase: Record<string, number>;
 }
 
 export interface MaintenanceOptions {
@@ -76,8 +85,13 @@ export async function runMaintenance(
   nowMs: number,
   options: MaintenanceOptions = {},
 ): Promise<MaintenanceSummary> {
-  const meter = meterRowsRead(rawEnv.DB);
-  const env: ConsumerEnv = { ...rawEnv, DB: meter.db };
+  // Every database metered: the catalog and each shard (the idle budget is per database).
+  const meters = new Map(
+    [CATALOG_SHARD, ...shardNames(rawEnv)].map((name) => [name, meterRowsRead(shardDb(rawEnv, name))]),
+  );
+  const env = { ...rawEnv } as ConsumerEnv & Record<string, D1Database>;
+  for (const [name, m] of meters) env[name] = m.db;
+  const meter = { rowsRead: () => [...meters.values()].reduce((n, m) => n + m.rowsRead(), 0) };
   const config = readConfig(env);
   const summary: MaintenanceSummary = {
     requeuedEvents: 0,
@@ -87,8 +101,10 @@ export async function runMaintenance(
     expiredGigs: 0,
     expiredAccounts: 0,
     reconcileQueued: 0,
+    shardSizes: {},
     rowsRead: 0,
     rowsReadByStep: {},
+    rowsReadByDatabase: {},
   };
   // Each step stands alone: one failing must not stop the others.
   const step = async (name: string, work: () => Promise<void>): Promise<void> => {
@@ -116,11 +132,22 @@ export async function runMaintenance(
   await step("schedule reconciliation", async () => {
     summary.reconcileQueued = await scheduleReconciliation(env, config, nowMs);
   });
+  await step("measure shards", async () => {
+    const measures = await measureShards(env);
+    summary.shardSizes = Object.fromEntries(measures.map((m) => [m.shard, m.sizeBytes]));
+    await recordShardSizes(env.DB, measures, nowMs);
+  });
   // The watchdog last, so it sees what this run did (it logs and swallows its own failures).
   await step("alerts", async () => {
-    await runAlerts(options.alertFetch ? { db: env.DB, fetch: options.alertFetch } : { db: env.DB }, env, nowMs);
+    const shards = shardNames(env).map((name) => ({ name, db: shardDb(env, name) }));
+    await runAlerts(
+      options.alertFetch ? { db: env.DB, fetch: options.alertFetch, shards } : { db: env.DB, shards },
+      env,
+      nowMs,
+    );
   });
   summary.rowsRead = meter.rowsRead();
+  for (const [name, m] of meters) summary.rowsReadByDatabase[name] = m.rowsRead();
   logInfo("maintenance", {
     requeued_events: summary.requeuedEvents,
     revived_backfills: summary.revivedBackfills,
@@ -130,6 +157,9 @@ export async function runMaintenance(
     expired_accounts: summary.expiredAccounts,
     reconcile_queued: summary.reconcileQueued,
     rows_read: summary.rowsRead,
+    rows_read_by_database: Object.entries(summary.rowsReadByDatabase)
+      .map(([name, rows]) => `${name}: ${rows}`)
+      .join(", "),
     rows_read_by_step: Object.entries(summary.rowsReadByStep)
       .map(([name, rows]) => `${name}: ${rows}`)
       .join(", "),
@@ -176,26 +206,35 @@ async function sendUnsentEvents(
   return swept.length;
 }
 
+/** Per shard: passes with no checkpoint for STALL_MS get a fresh continuation (at most REVIVE_LIMIT a shard). */
 async function reviveStalledBackfills(env: ConsumerEnv, nowMs: number): Promise<number> {
-  const { rows: stalled } = await stalledBackfills(env.DB, nowMs - STALL_MS, REVIVE_LIMIT);
-  if (stalled.length === 0) return 0;
-  const receivedAt = new Date(nowMs).toISOString();
-  const jobs: Job[] = stalled.map((a) => ({
-    v: JOB_VERSION,
-    kind: "backfill",
-    job_id: `${a.backfill_pass}~cron-${nowMs}`,
-    event_id: "cron",
-    origin: "cron",
-    account: a.id,
-    user: a.user,
-    received_at: receivedAt,
-    pass: a.backfill_pass,
-    cursor: a.backfill_cursor,
-  }));
-  await sendJobs(env.JOBS, jobs);
-  await env.DB.batch(stalled.map((a) => nudgeBackfillStatement(env.DB, a.id, a.backfill_pass, nowMs)));
-  logInfo("revived stalled backfills", { accounts: stalled.length });
-  return stalled.length;
+  const revived = await eachShard(env, "revive stalled backfills", async (db) => {
+    const { rows: stalled } = await stalledBackfills(db, nowMs - STALL_MS, REVIVE_LIMIT);
+    if (stalled.length === 0) return 0;
+    const receivedAt = new Date(nowMs).toISOString();
+    const jobs: Job[] = stalled.map((a) => ({
+      v: JOB_VERSION,
+      kind: "backfill",
+      job_id: `${a.backfill_pass}~cron-${nowMs}`,
+      event_id: "cron",
+      origin: "cron",
+      account: a.id,
+      user: a.user,
+      received_at: receivedAt,
+      pass: a.backfill_pass,
+      cursor: a.backfill_cursor,
+    }));
+    await sendJobs(env.JOBS, jobs);
+    await db.batch(stalled.map((a) => nudgeBackfillStatement(db, a.id, a.backfill_pass, nowMs)));
+    return stalled.length;
+  });
+  const total = revived.reduce((n, r) => n + r.value, 0);
+  if (total > 0)
+    logInfo("revived stalled backfills", {
+      accounts: total,
+      shards: revived.filter((r) => r.value > 0).map((r) => r.shard),
+    });
+  return total;
 }
 
 /**

@@ -15,7 +15,7 @@ export const deletionRoutes = new Hono<ReceiverBindings>();
 deletionRoutes.delete("/accounts/:id", async (c) => {
   const id = pathId(c);
   if (id === null) return errorResponse(c, 404, "not_found", "No account has this id.");
-  const result = await deleteAccount({ db: c.env.DB, jobs: c.env.JOBS }, id, c.get("tokenRole"));
+  const result = await deleteAccount({ db: c.env.DB, jobs: c.env.JOBS, bindings: c.env }, id, c.get("tokenRole"));
   if (result.outcome === "not_found")
     return errorResponse(c, 404, "not_found", "The mirror holds nothing of this account.");
   return c.json(view(result), result.outcome === "deleted" ? 200 : 202);
@@ -24,7 +24,7 @@ deletionRoutes.delete("/accounts/:id", async (c) => {
 deletionRoutes.delete("/users/:id", async (c) => {
   const id = pathId(c);
   if (id === null) return errorResponse(c, 404, "not_found", "No user has this id.");
-  const result = await deleteUser({ db: c.env.DB, jobs: c.env.JOBS }, id, c.get("tokenRole"));
+  const result = await deleteUser({ db: c.env.DB, jobs: c.env.JOBS, bindings: c.env }, id, c.get("tokenRole"));
   if (result.accounts.length === 0)
     return errorResponse(c, 404, "not_found", "The mirror holds no account of this user.");
   const accounts = result.accounts.map(view);

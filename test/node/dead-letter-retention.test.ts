@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
 import { ROOT } from "../../scripts/lib/common/stack.ts";
-import { QUEUE_RETENTION_SECONDS, recordRetrySeconds } from "../../src/consumer/dead-letter-retry.ts";
+import { JOBS_MAX_RETRIES, QUEUE_RETENTION_SECONDS, recordRetrySeconds } from "../../src/consumer/dead-letter-retry.ts";
 
 interface QueueConsumer {
   queue: string;
@@ -29,6 +29,14 @@ function consumersByEnv(): [string, QueueConsumer[]][] {
 }
 
 describe("dead-letter queue retention", () => {
+  it.each(consumersByEnv())(
+    "%s: the jobs queue's max_retries is the one D1 retries are noted against",
+    (_env, consumers) => {
+      const jobs = consumers.find((c) => c.dead_letter_queue);
+      expect(jobs?.max_retries).toBe(JOBS_MAX_RETRIES);
+    },
+  );
+
   it.each(consumersByEnv())("%s: the DLQ's worst-case retries end inside the queue's retention", (_env, consumers) => {
     const dlqName = consumers.find((c) => c.dead_letter_queue)?.dead_letter_queue;
     const dlq = consumers.find((c) => c.queue === dlqName);

@@ -13,7 +13,7 @@ export const FAULTS_ORIGIN = "http://faults.test";
 /** One call a Worker is about to make on one of its platform bindings. */
 export interface BindingOp {
   worker: "receiver" | "consumer";
-  /** `DB`, `JOBS` or `DEAD_LETTERS`. */
+  /** `DB` (the catalog), a gig shard (`SHARD_1`, …), `JOBS` or `DEAD_LETTERS`. */
   binding: string;
   /** `batch`, `run`, `first`, `all`, `raw`, `send` or `sendBatch`. */
   method: string;
@@ -33,8 +33,14 @@ export interface BindingOp {
 
 /** What happens to the call. `fail`: it throws before reaching the binding (nothing happened).
  * `fail-after`: it reaches the binding, then throws as if the answer was lost (it did happen).
- * `crash`: it throws, and the whole invocation dies here: later calls fail, settlements are lost. */
-export type FaultAction = "pass" | "fail" | "fail-after" | "crash";
+ * `crash`: it throws, and the whole invocation dies here: later calls fail, settlements are lost.
+ * `overload` / `reset`: a D1 call throws before reaching the database, with D1's own text for an
+ * overloaded database or a reset one (what production answers under load or a restart). */
+export type FaultAction = "pass" | "fail" | "fail-after" | "crash" | "overload" | "reset";
+
+/** D1's answers the `overload` and `reset` actions throw (reference/cloudflare.md §2.3). */
+export const D1_OVERLOADED = "D1_ERROR: D1 DB is overloaded. Too many requests queued.";
+export const D1_RESET = "D1_ERROR: Internal error in D1 DB storage caused object to be reset.";
 
 export interface QueuedJob {
   account: string | null;

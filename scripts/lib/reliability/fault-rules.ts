@@ -62,3 +62,25 @@ export const isConsumerD1Batch = (op: BindingOp): boolean =>
 export const isConsumerD1Read = (op: BindingOp): boolean =>
   op.worker === "consumer" && op.binding === "DB" && op.method !== "batch";
 export const isConsumerQueue = (op: BindingOp): boolean => op.worker === "consumer" && op.binding !== "DB";
+
+/** A D1 call on `database`: "DB" (the catalog) or a gig shard's binding (SHARD_1, …). */
+export const isD1Of =
+  (database: string) =>
+  (op: BindingOp): boolean =>
+    op.binding === database && op.method !== "send" && op.method !== "sendBatch";
+
+/**
+ * Answers a share of matching calls with D1's own overloaded (or, for `resetShare` of them, reset)
+ * error while `active()` holds: what a busy or restarting database answers in production.
+ */
+export function d1Overload(
+  random: Random,
+  match: (op: BindingOp) => boolean,
+  rate: number,
+  options: { resetShare?: number; active?: () => boolean } = {},
+): FaultRule {
+  return (op) => {
+    if (!match(op) || !(options.active?.() ?? true) || !random.chance(rate)) return "pass";
+    return random.chance(options.resetShare ?? 0) ? "reset" : "overload";
+  };
+}

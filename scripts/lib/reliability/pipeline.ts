@@ -49,6 +49,15 @@ export interface PipelineOptions {
   argyleFaults?: FaultInput;
   /** Time compression: the longest queue delay really waited, in seconds (default 2). */
   maxDelaySeconds?: number | null;
+  /** Gig shards the stack binds (SHARD_1..N); default `pipelineShards()`. */
+  shards?: number;
+}
+
+/** The gig shard count runs use unless told: GIG_SHARDS (set per round by `npm run reliability`), else 2. */
+export function pipelineShards(env: Record<string, string | undefined> = process.env): number {
+  const n = Number(env.GIG_SHARDS ?? "2");
+  if (!Number.isInteger(n) || n < 1) throw new Error(`GIG_SHARDS must be a whole number ≥ 1, not ${env.GIG_SHARDS}`);
+  return n;
 }
 
 /**
@@ -116,7 +125,9 @@ export class Pipeline {
     });
     let stack: Stack;
     try {
-      stack = await startStack({
+      // `shards` is StackOptions' gig shard count (the tooling branch adds it): SHARD_1..N bound to both Workers.
+      const stackOptions: StackOptions & { shards?: number } = {
+        shards: options.shards ?? pipelineShards(),
         receiverVars: {
           ARGYLE_WEBHOOK_SECRET: SECRETS.webhookSecret,
           API_TOKEN: SECRETS.apiToken,
@@ -140,7 +151,8 @@ export class Pipeline {
               serviceBindings: { FAULTS: faults.handle },
             }
           : {}),
-      });
+      };
+      stack = await startStack(stackOptions);
     } catch (error) {
       await argyle.close();
       throw error;

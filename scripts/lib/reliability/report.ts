@@ -58,6 +58,7 @@ export function renderReport(runs: readonly ScenarioRun[], env: Environment): st
         .trim(),
     ),
     "",
+    "- **Shards**: gig shards the run's stack bound (`GIG_SHARDS`): every scenario runs with 1 and with 3.",
     "- **Deliveries**: webhook deliveries sent (repeats of a body included; for the fuzzer, requests).",
     "- **Faults injected**: D1 and Queue calls made to fail or crash, and Argyle's 5xx, 429, hangs,",
     "  truncated bodies, 404s and 401s (by kind below).",

@@ -8,7 +8,7 @@ import { localShardCount } from "../common/stack.ts";
 import { checkEvents } from "./event-check.ts";
 import { checkFetches } from "./fetch-check.ts";
 import { checkMirror, type Truth } from "./mirror-check.ts";
-import type { Delivery, Pipeline } from "./pipeline.ts";
+import { type Delivery, type Pipeline, pipelineShards } from "./pipeline.ts";
 import { currentScale, type Scale, type Sizes, sizesFor } from "./scale.ts";
 import { seedFor } from "./seeds.ts";
 
@@ -194,6 +194,7 @@ export function faultKinds(p: Pipeline, extra: [string, number][] = []): { total
   const argyle = p.argyle.stats.snapshot().faults;
   const kinds: [string, number][] = [
     ["D1", sumInjected(injected, (k) => k.includes(" DB.") && !k.endsWith("crash"))],
+    ["shard D1", sumInjected(injected, (k) => / SHARD_\d+\./.test(k) && !k.endsWith("crash"))],
     ["queue", sumInjected(injected, (k) => /JOBS|DEAD_LETTERS/.test(k) && !k.endsWith("crash"))],
     ["crash", sumInjected(injected, (k) => k.endsWith("crash"))],
     ["5xx", argyle.server_error ?? 0],

@@ -11,6 +11,7 @@ import { logError, logInfo } from "../log.ts";
 import { type AlertEnv, readAlertConfig } from "./config.ts";
 import { type DeliverySummary, deliverNotifications, pruneNotificationsStatement } from "./outbox.ts";
 import { driftQuery, type Finding, findingsFrom, ruleQueries } from "./rules.ts";
+import { combineShardRows, readShardRuleRows, SHARD_RULES, type ShardBinding } from "./shard-rules.ts";
 import { type AlertRow, type Step, step } from "./state.ts";
 import { liveAlertsStatement, rowsOfKeys, stepStatements } from "./store.ts";
 
@@ -21,6 +22,8 @@ export interface AlertDeps {
   db: D1Database;
   /** Injected so tests (and the dev stack) can watch what is sent. Default: global fetch. */
   fetch?: typeof fetch;
+  /** The gig shards, whose accounts the stalled-backfill, drift and no-webhook rules read too. */
+  shards?: readonly ShardBinding[];
 }
 
 export interface AlertRunSummary {
@@ -43,7 +46,7 @@ export async function runAlerts(deps: AlertDeps, env: AlertEnv, nowMs: number): 
     delivery: null,
   };
   try {
-    const steps = await evaluate(deps.db, config, nowMs);
+    const steps = await evaluate(deps.db, config, nowMs, deps.shards ?? []);
     summary.findings = steps.findings;
     for (const s of steps.steps)
       if ((s.kind === "insert" || s.kind === "update") && s.notice) summary.transitions[s.notice]++;
@@ -69,7 +72,12 @@ export async function runAlerts(deps: AlertDeps, env: AlertEnv, nowMs: number): 
   return summary;
 }
 
-async function evaluate(db: D1Database, config: ReturnType<typeof readAlertConfig>, nowMs: number) {
+async function evaluate(
+  db: D1Database,
+  config: ReturnType<typeof readAlertConfig>,
+  nowMs: number,
+  shards: readonly ShardBinding[],
+) {
   const queries = ruleQueries(config, nowMs);
   const names = Object.keys(queries);
   const batch = await db.batch<Record<string, unknown>>([
@@ -79,12 +87,16 @@ async function evaluate(db: D1Database, config: ReturnType<typeof readAlertConfi
     }),
     liveAlertsStatement(db),
   ]);
-  const results: Record<string, Record<string, unknown>[]> = {};
+  const catalogResults: Record<string, Record<string, unknown>[]> = {};
   names.forEach((name, i) => {
-    results[name] = batch[i]?.results ?? [];
+    catalogResults[name] = batch[i]?.results ?? [];
   });
   const live = (batch[names.length]?.results ?? []) as unknown as AlertRow[];
-  const { findings, partial } = findingsFrom(config, nowMs, results, await readDrift(db, config));
+  const shardRows = await readShardRuleRows(shards, config, nowMs);
+  const { results, drift } = combineShardRows(catalogResults, await readDrift(db, config), shardRows);
+  const { findings, partial } = findingsFrom(config, nowMs, results, drift);
+  // A shard that could not be read may hold what these rules look for: they resolve nothing this run.
+  if (shardRows.failed.length > 0) for (const rule of SHARD_RULES) partial.add(rule);
 
   const key = (rule: string, scope: string) => `${rule}\u0000${scope}`;
   const rows = new Map<string, AlertRow>(live.map((r) => [key(r.rule, r.scope), r]));

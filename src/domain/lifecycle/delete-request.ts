@@ -8,14 +8,18 @@ import { describeError } from "../errors.ts";
 import { newTimeOrderedId } from "../ids.ts";
 import { sendJobs } from "../ingest.ts";
 import type { Job } from "../jobs.ts";
-import { logError, logInfo } from "../log.ts";
+import { logError, logInfo, logWarn } from "../log.ts";
+import { CATALOG_SHARD, shardDb } from "../shards/bindings.ts";
+import { lookupAccount } from "../shards/directory.ts";
 import { auditStatement } from "./audit.ts";
 import { purgeJob } from "./plan.ts";
-import { markPurgeStatement, type PurgeProgress, readPurge } from "./purge.ts";
+import { markPurgeStatement, type PurgeProgress, type PurgeRequest, purgeShards, readPurge } from "./purge.ts";
 
 export interface DeletionDeps {
   db: D1Database;
   jobs: Queue<Job>;
+  /** The Worker's bindings: the account's shard(s) get the marker at once too. */
+  bindings?: object;
 }
 
 export type AccountDeletion =
@@ -40,6 +44,7 @@ export async function deleteAccount(
     auditStatement(deps.db, { action: "delete_account", reason: "api", tokenRole, account, user }, nowMs),
     markPurgeStatement(deps.db, { account, user, reason: "api", tokenRole }, nowMs),
   ]);
+  await markShards(deps, { account, user, reason: "api", tokenRole }, nowMs);
   await queuePurge(deps, account, user, tokenRole, now);
   const purge = await readPurge(deps.db, account);
   return purge ? describe(account, purge) : { outcome: "not_found", account };
@@ -60,6 +65,7 @@ export async function deleteUser(
   const { results } = await deps.db
     .prepare(
       `SELECT id FROM accounts WHERE user = ?1
+       UNION SELECT account FROM directory WHERE user = ?1
        UNION SELECT account FROM purged_accounts WHERE user = ?1
        UNION SELECT DISTINCT account FROM gigs WHERE user = ?1 AND removed_at IS NULL
        LIMIT ?2`,
@@ -86,16 +92,46 @@ export async function deleteUser(
 async function knownAccountUser(db: D1Database, account: string): Promise<string | null | undefined> {
   const row = await db
     .prepare(
-      `SELECT (SELECT user FROM accounts WHERE id = ?1) AS account_user,
+      `SELECT (SELECT user FROM directory WHERE account = ?1) AS directory_user,
+         (SELECT user FROM accounts WHERE id = ?1) AS account_user,
          (SELECT user FROM gigs WHERE account = ?1 AND user IS NOT NULL LIMIT 1) AS gig_user,
          (SELECT user FROM events WHERE account = ?1 AND user IS NOT NULL LIMIT 1) AS event_user,
-         EXISTS (SELECT 1 FROM accounts WHERE id = ?1) OR EXISTS (SELECT 1 FROM gigs WHERE account = ?1)
+         EXISTS (SELECT 1 FROM directory WHERE account = ?1)
+           OR EXISTS (SELECT 1 FROM accounts WHERE id = ?1) OR EXISTS (SELECT 1 FROM gigs WHERE account = ?1)
            OR EXISTS (SELECT 1 FROM events WHERE account = ?1) AS known`,
     )
     .bind(account)
-    .first<{ account_user: string | null; gig_user: string | null; event_user: string | null; known: number }>();
+    .first<{
+      directory_user: string | null;
+      account_user: string | null;
+      gig_user: string | null;
+      event_user: string | null;
+      known: number;
+    }>();
   if (!row?.known) return undefined;
-  return row.account_user ?? row.gig_user ?? row.event_user ?? null;
+  return row.directory_user ?? row.account_user ?? row.gig_user ?? row.event_user ?? null;
+}
+
+/**
+ * Marks the account on the shard(s) the directory places it in (both ends of a move), so reads
+ * there see it deleted at once. Best effort: the catalog's marker is the record, and the purge
+ * job marks every shard again before deleting anything, so a shard that fails here is only late.
+ */
+async function markShards(deps: DeletionDeps, request: PurgeRequest, nowMs: number): Promise<void> {
+  if (!deps.bindings) return;
+  try {
+    const entry = await lookupAccount(deps.db, request.account);
+    for (const name of purgeShards(entry)) {
+      if (name === CATALOG_SHARD) continue;
+      const shard = shardDb(deps.bindings, name);
+      await markPurgeStatement(shard, request, nowMs).run();
+    }
+  } catch (error) {
+    logWarn("purge marker not written on a shard yet; the purge job writes it", {
+      account: request.account,
+      error: describeError(error),
+    });
+  }
 }
 
 /**

@@ -22,8 +22,14 @@ export function withinRetention(gigs: ObservedGig[], minStartMs: number | null):
   });
 }
 
-/** Deletes one chunk of expired gigs and audits it; returns how many went. */
-export async function pruneExpiredGigs(db: D1Database, cutoffMs: number, nowMs: number): Promise<number> {
+/** Deletes one chunk of a shard's expired gigs and audits it in the catalog; returns how many went. */
+export async function pruneExpiredGigs(
+  db: D1Database,
+  catalog: D1Database,
+  shard: string,
+  cutoffMs: number,
+  nowMs: number,
+): Promise<number> {
   const [live, tombstones] = await db.batch([
     db
       .prepare("DELETE FROM gigs WHERE id IN (SELECT id FROM gigs WHERE removed_at IS NULL AND start_ms < ?1 LIMIT ?2)")
@@ -37,11 +43,11 @@ export async function pruneExpiredGigs(db: D1Database, cutoffMs: number, nowMs: 
   const deleted = (live?.meta.changes ?? 0) + (tombstones?.meta.changes ?? 0);
   if (deleted > 0) {
     await auditStatement(
-      db,
+      catalog,
       {
         action: "retention_gigs",
         reason: "retention",
-        detail: { gigs: deleted, before: new Date(cutoffMs).toISOString() },
+        detail: { gigs: deleted, before: new Date(cutoffMs).toISOString(), shard },
       },
       nowMs,
     ).run();

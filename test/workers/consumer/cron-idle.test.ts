@@ -16,10 +16,13 @@ import { type MaintenanceSummary, runMaintenance } from "../../../src/consumer/m
 import { newTimeOrderedId } from "../../../src/domain/ids.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { countReconcilable, dueForReconcile, holdStatements } from "../../../src/domain/lifecycle/reconcile.ts";
+import { shardNames } from "../../../src/domain/shards/bindings.ts";
 import { clearTables, gigIds, gigsUpdatedBody } from "../helpers.ts";
 import { captureStatements, fullTableScans, plannable, planOf, rowsReadBy } from "../statement-plans.ts";
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
+/** What an idle run reads on an empty gig shard (see the first test). */
+const IDLE_ROWS_PER_SHARD = 11;
 const MIN = 60_000;
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
@@ -131,7 +134,7 @@ async function idleRun(n: number): Promise<{ read: number; summary: MaintenanceS
 }
 
 describe("an idle cron run, the whole scheduled handler", () => {
-  it("reads the same 27 rows with 300 or 3,000 events, accounts (reconciled, live gigs) and history", async () => {
+  it("reads the same 32 catalog rows and 11 per gig shard with 300 or 3,000 events, accounts (reconciled, live gigs) and history", async () => {
     const small = await idleRun(300);
     const { read, summary } = await idleRun(3_000);
     expect(summary).toMatchObject({
@@ -143,23 +146,34 @@ describe("an idle cron run, the whole scheduled handler", () => {
       expiredAccounts: 0,
       reconcileQueued: 0,
     });
-    // The log line's total is what D1 reported for every statement of the run, alerts included.
-    expect(summary.rowsRead).toBe(read);
+    // The log line's total is what D1 reported for every statement of the run, alerts included,
+    // on every database: the catalog (here also legacy shard "DB", holding the accounts) and each gig shard.
+    expect(summary.rowsReadByDatabase.DB).toBe(read);
+    const shards = shardNames(env);
+    expect(shards).toEqual(["SHARD_1", "SHARD_2"]);
+    expect(summary.rowsRead).toBe(read + shards.length * IDLE_ROWS_PER_SHARD);
     // Constant: ten times the data, not one row more (per step too).
     expect(summary.rowsReadByStep).toEqual(small.summary.rowsReadByStep);
     expect(read).toBe(small.read);
     // Before: `schedule reconciliation` alone read every account and probed each one's gigs
     // (about 9,000 rows here at 3,000 accounts).
+    // Per gig shard, an idle run reads 11 rows: a stalled-backfill seek (1), retention's two expired-gig
+    // deletes and the idle-account seek (5), the reconciliation seek (1), the size query's one
+    // d1_migrations row (1) and the alerts' three account reads (3). The catalog adds each shard's
+    // pacing count row when it has one.
+    const k = shards.length;
     expect(summary.rowsReadByStep).toEqual({
       "send the outbox": 1,
-      "revive stalled backfills": 1,
+      "revive stalled backfills": 1 + k,
       "prune history": 6,
       "revive stalled purges": 1,
-      "gig retention": 5,
-      "schedule reconciliation": 1,
-      alerts: 12,
+      "gig retention": 5 + 5 * k,
+      "schedule reconciliation": 2 + k,
+      "measure shards": 3 + k,
+      alerts: 12 + 3 * k,
     });
-    expect(read).toBeLessThanOrEqual(30);
+    for (const shard of shards) expect(summary.rowsReadByDatabase[shard]).toBe(IDLE_ROWS_PER_SHARD);
+    expect(read).toBeLessThanOrEqual(32);
   }, 120_000);
 
   it("stays at that bound when the due accounts have no live gigs: they are set aside for a period", async () => {
@@ -171,10 +185,11 @@ describe("an idle cron run, the whole scheduled handler", () => {
     for (let t = NOW - 30 * MIN; t < NOW; t += MIN) await runMaintenance(cronEnv(), t);
     expect(sent).toEqual([]);
     const summary = await runMaintenance(cronEnv(), NOW);
-    expect(summary.rowsReadByStep["schedule reconciliation"]).toBeLessThanOrEqual(2);
+    // The catalog's count row and an empty seek on the legacy shard, plus one empty seek per gig shard.
+    expect(summary.rowsReadByStep["schedule reconciliation"]).toBeLessThanOrEqual(2 + shardNames(env).length);
     // They come back a period later, not before.
     const later = await runMaintenance(cronEnv(), NOW + WEEK);
-    expect(later.rowsReadByStep["schedule reconciliation"]).toBeGreaterThan(2);
+    expect(later.rowsReadByStep["schedule reconciliation"]).toBeGreaterThan(2 + shardNames(env).length);
   }, 120_000);
 });
 

@@ -1,5 +1,5 @@
 /**
- * A 50,000-gig account is purged within D1's limits: chunks of at most 1,000 rows, each
+ * A 50,000-gig account (on gig shard SHARD_1) is purged within D1's limits: chunks of at most 1,000 rows, each
  * invocation within the Free plan's 50 subrequests, five messages in all.
  */
 import { env } from "cloudflare:workers";
@@ -7,41 +7,45 @@ import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { clearTables } from "../helpers.ts";
 import { job, meter, runBatch } from "./helpers.ts";
+import { clearShards, countIn, place, seedGigs, shard } from "./shard-helpers.ts";
 
-beforeEach(clearTables);
+beforeEach(async () => {
+  await clearTables();
+  await clearShards();
+});
 afterEach(() => vi.restoreAllMocks());
 
 it("purges a 50,000-gig account in bounded chunks, every invocation within 50 subrequests", async () => {
   const account = "0bbb0000-0000-4000-8000-0000000000aa";
   const total = 50_000;
-  const rows = 45;
-  const inserts: D1PreparedStatement[] = [];
-  for (let i = 0; i < total; i += rows) {
-    const n = Math.min(rows, total - i);
-    const values = Array.from({ length: n }, (_, k) => {
-      const hex = (i + k).toString(16).padStart(12, "0");
-      return `('0ccc0000-0000-4000-8000-${hex}', '${account}', 1, '{"id":1}')`;
-    });
-    inserts.push(env.DB.prepare(`INSERT INTO gigs (id, account, synced_ms, data) VALUES ${values.join(", ")}`));
-  }
-  await env.DB.batch(inserts);
-  await env.DB.prepare("INSERT INTO accounts (id) VALUES (?1)").bind(account).run();
+  const home = shard("SHARD_1");
+  await place(account, "SHARD_1");
+  await seedGigs(home, account, total);
+  await home.prepare("INSERT INTO accounts (id) VALUES (?1)").bind(account).run();
 
   const m = meter();
+  // The shard's round trips count against the same budget.
+  let shardCalls = 0;
+  const shardBatch = home.batch.bind(home);
+  vi.spyOn(home, "batch").mockImplementation((statements) => {
+    shardCalls++;
+    return shardBatch(statements);
+  });
   const queue: Job[] = [job("purge_account", { account, reason: "webhook" })];
   const perInvocation: number[] = [];
   const started = performance.now();
   while (queue.length > 0) {
     m.reset();
+    shardCalls = 0;
     m.sent.length = 0;
     await runBatch([queue.shift() as Job], { env: { MAX_SUBREQUESTS: "50" } });
-    perInvocation.push(m.total());
+    perInvocation.push(m.total() + shardCalls);
     queue.push(...m.sent);
     if (perInvocation.length > 100) throw new Error("never finished");
   }
   const ms = performance.now() - started;
   expect(Math.max(...perInvocation)).toBeLessThanOrEqual(50);
-  expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM gigs").first("n")).toBe(0);
+  expect(await countIn(home, "gigs")).toBe(0);
   const detail = await env.DB.prepare("SELECT detail FROM audit_log").first<{ detail: string }>("detail");
   expect(JSON.parse(String(detail))).toMatchObject({ gigs: total });
   console.info(`50,000 gigs purged: ${perInvocation.length} messages, ${Math.round(ms)} ms`);

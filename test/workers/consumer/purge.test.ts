@@ -7,17 +7,22 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runMaintenance } from "../../../src/consumer/maintenance.ts";
 import { ingestWebhook } from "../../../src/domain/ingest.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
+import { deleteAccount, deleteUser } from "../../../src/domain/lifecycle/delete-request.ts";
 import { PURGE_GIG_CHUNK } from "../../../src/domain/lifecycle/purge.ts";
 import { sha256Hex } from "../../../src/domain/signature.ts";
 import { clearTables, countRows, gigIds } from "../helpers.ts";
 import { job, liveGigCount, type Meter, meter, runBatch, useLocalArgyle } from "./helpers.ts";
+import { clearShards, countIn, place, seedGigs, shard } from "./shard-helpers.ts";
 
 let current: Meter | undefined;
 afterEach(() => {
   vi.restoreAllMocks();
   current = undefined;
 });
-beforeEach(() => clearTables());
+beforeEach(async () => {
+  await clearTables();
+  await clearShards();
+});
 
 /** One meter per test (after the local Argyle is in place): meters must not wrap each other. */
 function metered(): Meter {
@@ -78,6 +83,9 @@ describe("accounts.removed", () => {
     const argyle = useLocalArgyle({ seed: 7, accounts: [{ gigs: 30 }, { gigs: 20 }] });
     const [a, b] = argyle.store.accounts();
     if (!a || !b) throw new Error("two accounts expected");
+    // Accounts stored before sharding: the catalog serves them as shard "DB".
+    await place(a.id, "DB");
+    await place(b.id, "DB");
     await deliver(syncedBody(a.id, a.user));
     await deliver(syncedBody(b.id, b.user));
     expect(await liveGigCount(a.id)).toBe(30);
@@ -117,6 +125,7 @@ describe("accounts.removed", () => {
     const argyle = useLocalArgyle({ seed: 8, accounts: [{ gigs: 10 }] });
     const [a] = argyle.store.accounts();
     if (!a) throw new Error("an account expected");
+    await place(a.id, "DB");
     await deliver(syncedBody(a.id, a.user));
     // As the previous release stored it: recorded, no jobs, marked sent; nothing queued.
     const m = metered();
@@ -216,24 +225,15 @@ describe("accounts.removed", () => {
   it("purges a large account in bounded chunks, and resumes after a crash mid-way with exact counts", async () => {
     const account = "0bbb0000-0000-4000-8000-000000000001";
     const total = PURGE_GIG_CHUNK * 2 + 500;
-    const ids = gigIds(total, "0ccc");
-    // Straight into D1, 90 rows per statement (the 100-parameter limit).
-    const inserts = [];
-    for (let i = 0; i < ids.length; i += 45) {
-      const chunk = ids.slice(i, i + 45);
-      inserts.push(
-        env.DB.prepare(
-          `INSERT INTO gigs (id, account, synced_ms, data) VALUES ${chunk.map(() => "(?, ?, 1, '{}')").join(", ")}`,
-        ).bind(...chunk.flatMap((id) => [id, account])),
-      );
-    }
-    await env.DB.batch(inserts);
-    await env.DB.prepare("INSERT INTO accounts (id) VALUES (?1)").bind(account).run();
+    const home = shard("SHARD_1");
+    await place(account, "SHARD_1");
+    await seedGigs(home, account, total);
+    await home.prepare("INSERT INTO accounts (id) VALUES (?1)").bind(account).run();
 
-    // The second chunk's transaction fails, as a crash would leave it: not applied.
-    const batch = env.DB.batch.bind(env.DB);
+    // The shard's second chunk fails, as a crash would leave it: not applied.
+    const batch = home.batch.bind(home);
     let calls = 0;
-    vi.spyOn(env.DB, "batch").mockImplementation((statements) => {
+    vi.spyOn(home, "batch").mockImplementation((statements) => {
       calls++;
       if (calls === 2) return Promise.reject(new Error("D1_ERROR: Network connection lost."));
       return batch(statements);
@@ -241,22 +241,95 @@ describe("accounts.removed", () => {
     const purge = job("purge_account", { account, reason: "api", token_role: "admin" });
     const first = await runBatch([purge]);
     expect(first.retryMessages).toHaveLength(1);
-    expect(await countWhere("gigs WHERE account = ?1", account)).toBe(total - PURGE_GIG_CHUNK);
-    // Marked from the first chunk on: the account already reads as deleted.
+    expect(await countIn(home, "gigs WHERE account = ?1", account)).toBe(total - PURGE_GIG_CHUNK);
+    // Marked from the first chunk on, in the catalog and on the shard: the account already reads as deleted.
     expect(await countWhere("purged_accounts WHERE account = ?1 AND completed_at IS NULL", account)).toBe(1);
+    expect(await countIn(home, "purged_accounts WHERE account = ?1 AND completed_at IS NULL", account)).toBe(1);
     vi.restoreAllMocks();
 
     const m = metered();
     await runBatch([purge], { attempts: 2 });
     expect(m.d1).toBeLessThanOrEqual(50);
     await drain(m.sent.splice(0));
-    expect(await countWhere("gigs WHERE account = ?1", account)).toBe(0);
-    expect(await countWhere("accounts WHERE id = ?1", account)).toBe(0);
+    expect(await countIn(home, "gigs WHERE account = ?1", account)).toBe(0);
+    expect(await countIn(home, "accounts WHERE id = ?1", account)).toBe(0);
+    // The shard's marker stays (completed): late work for the account still stores nothing there.
+    expect(await countIn(home, "purged_accounts WHERE account = ?1 AND completed_at IS NOT NULL", account)).toBe(1);
     const audit = await env.DB.prepare("SELECT detail, token_role, reason FROM audit_log WHERE account = ?1")
       .bind(account)
       .first<{ detail: string; token_role: string; reason: string }>();
     expect(audit).toMatchObject({ token_role: "admin", reason: "api" });
     expect(JSON.parse(audit?.detail ?? "{}")).toMatchObject({ gigs: total, events: 0 });
+    expect(await countWhere("purged_accounts WHERE account = ?1 AND gigs_deleted = ?2", account, total)).toBe(1);
     expect(await countRows("purge_bodies")).toBe(0);
+  });
+
+  it("purges an account in the middle of a move from both shards, counting its gigs once, and leaves other accounts", async () => {
+    const account = "0bbb0000-0000-4000-8000-000000000002";
+    const other = "0bbb0000-0000-4000-8000-000000000003";
+    const [from, to] = [shard("SHARD_1"), shard("SHARD_2")];
+    await place(account, "SHARD_1", { move: { state: "copying", to: "SHARD_2" } });
+    await place(other, "SHARD_2");
+    await seedGigs(from, account, 1_200);
+    await seedGigs(to, account, 700); // copied so far
+    await seedGigs(to, other, 30, "0ddd0000");
+    for (const db of [from, to]) await db.prepare("INSERT INTO accounts (id) VALUES (?1)").bind(account).run();
+    await to.prepare("INSERT INTO accounts (id) VALUES (?1)").bind(other).run();
+
+    await drain([job("purge_account", { account, reason: "webhook" })]);
+
+    for (const db of [from, to]) {
+      expect(await countIn(db, "gigs WHERE account = ?1", account)).toBe(0);
+      expect(await countIn(db, "accounts WHERE id = ?1", account)).toBe(0);
+      expect(await countIn(db, "purged_accounts WHERE account = ?1 AND completed_at IS NOT NULL", account)).toBe(1);
+    }
+    expect(await countIn(to, "gigs WHERE account = ?1", other)).toBe(30);
+    expect(await countIn(to, "accounts WHERE id = ?1", other)).toBe(1);
+    const detail = await env.DB.prepare("SELECT detail FROM audit_log WHERE account = ?1")
+      .bind(account)
+      .first<string>("detail");
+    // The home shard's count: the copies on the target are the same gigs.
+    expect(JSON.parse(String(detail))).toMatchObject({ gigs: 1_200 });
+  });
+
+  it("purges an account no job ever placed from the catalog alone", async () => {
+    const account = "0bbb0000-0000-4000-8000-000000000004";
+    await env.DB.prepare(
+      `INSERT INTO failures (id, created_at, job_id, kind, account, event_id, job, reason, attempts)
+       VALUES ('f9', '2026-01-01T00:00:00Z', 'j9', 'fetch_gigs', ?1, 'e', '{}', 'transient', 3)`,
+    )
+      .bind(account)
+      .run();
+    await drain([job("purge_account", { account, reason: "api", token_role: "admin" })]);
+    expect(await countWhere("failures WHERE account = ?1", account)).toBe(0);
+    expect(await countWhere("purged_accounts WHERE account = ?1 AND completed_at IS NOT NULL", account)).toBe(1);
+    for (const name of ["SHARD_1", "SHARD_2"] as const)
+      expect(await countIn(shard(name), "purged_accounts WHERE account = ?1", account)).toBe(0);
+  });
+
+  it("a deletion through the API marks the account on its shard at once, and finds a user's accounts in the directory", async () => {
+    const user = "0eee0000-0000-4000-8000-000000000001";
+    const [a, b] = ["0bbb0000-0000-4000-8000-000000000005", "0bbb0000-0000-4000-8000-000000000006"];
+    await place(a, "SHARD_1", { user });
+    await place(b, "SHARD_2", { user });
+    await seedGigs(shard("SHARD_1"), a, 5);
+    await seedGigs(shard("SHARD_2"), b, 5, "0ddd0000");
+    metered();
+
+    const result = await deleteUser({ db: env.DB, jobs: env.JOBS, bindings: env }, user, "admin");
+    expect(result.accounts.map((r) => [r.account, r.outcome])).toEqual([
+      [a, "scheduled"],
+      [b, "scheduled"],
+    ]);
+    // Before the purge job runs, each home shard already holds the marker its reads and writes check.
+    expect(await countIn(shard("SHARD_1"), "purged_accounts WHERE account = ?1", a)).toBe(1);
+    expect(await countIn(shard("SHARD_2"), "purged_accounts WHERE account = ?1", b)).toBe(1);
+    expect(await countIn(shard("SHARD_2"), "purged_accounts WHERE account = ?1", a)).toBe(0);
+
+    await drain(metered().sent.splice(0));
+    expect(await countIn(shard("SHARD_1"), "gigs")).toBe(0);
+    expect(await countIn(shard("SHARD_2"), "gigs")).toBe(0);
+    const again = await deleteAccount({ db: env.DB, jobs: env.JOBS, bindings: env }, a, "admin");
+    expect(again).toMatchObject({ outcome: "deleted", purge: { gigs_deleted: 5 } });
   });
 });

@@ -26,7 +26,7 @@ export interface ChangesOptions {
    */
   during?: (p: Pipeline, work: Workload, random: Random) => Promise<Partial<Conclusion>>;
   /** Extra checks once drained; each string is a violation. */
-  check?: (p: Pipeline) => string[];
+  check?: (p: Pipeline) => string[] | Promise<string[]>;
 }
 
 /** Webhooks delivered at once. */
@@ -87,7 +87,7 @@ export async function runChanges(ctx: ScenarioContext, options: ChangesOptions):
       drainTimeoutMs: 90_000,
       ...extra,
     });
-    result.violations.push(...(options.check?.(p) ?? []));
+    result.violations.push(...((await options.check?.(p)) ?? []));
     return result;
   } finally {
     await p.close();

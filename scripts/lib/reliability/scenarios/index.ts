@@ -13,11 +13,13 @@ import { HISTORY_SCENARIO } from "./histories.ts";
 import { INGEST_SCENARIOS } from "./ingest-faults.ts";
 import { LOAD_SCENARIO } from "./load.ts";
 import { OUTBOX_SCENARIOS } from "./outbox.ts";
+import { SHARD_OVERLOAD_SCENARIO } from "./shard-overload.ts";
 
 export const SCENARIOS: readonly Scenario[] = [
   ...INGEST_SCENARIOS,
   ...OUTBOX_SCENARIOS,
   ...CONSUMER_SCENARIOS,
+  SHARD_OVERLOAD_SCENARIO,
   ...ARGYLE_SCENARIOS,
   ARGYLE_404_STORM_SCENARIO,
   ...ALERT_SCENARIOS,

@@ -10,7 +10,7 @@
 import type { ConsumerEnv } from "../../../../src/consumer/env.ts";
 import consumer from "../../../../src/consumer/index.ts";
 import type { BatchSettings, MessageOutcome } from "../fault-protocol.ts";
-import { describeJob, faultyD1, faultyQueue } from "./faulty-bindings.ts";
+import { describeJob, faultyD1, faultyQueue, faultyShards } from "./faulty-bindings.ts";
 import { Invocation, SimulatedCrash } from "./invocation.ts";
 
 type Env = ConsumerEnv & { FAULTS: Fetcher };
@@ -19,6 +19,7 @@ function faultyEnv(env: Env, invocation: Invocation): ConsumerEnv {
   return {
     ...env,
     DB: faultyD1(env.DB, invocation),
+    ...faultyShards(env, invocation),
     JOBS: faultyQueue(env.JOBS, "JOBS", invocation),
     DEAD_LETTERS: faultyQueue(env.DEAD_LETTERS, "DEAD_LETTERS", invocation),
   };

@@ -5,13 +5,17 @@
  * platform outage looks like from inside.
  * @module
  */
+import { shardDb, shardNames } from "../../../../src/domain/shards/bindings.ts";
 import type { QueuedJob } from "../fault-protocol.ts";
 import type { Invocation } from "./invocation.ts";
 
 const STATEMENT_METHODS = new Set(["first", "all", "run", "raw"]);
 
-/** `db` with every statement execution and batch put through `invocation.guard`. */
-export function faultyD1(db: D1Database, invocation: Invocation): D1Database {
+/**
+ * `db` with every statement execution and batch put through `invocation.guard`, reported under
+ * `binding` (DB for the catalog, SHARD_n for a gig shard), so a plan can target one database.
+ */
+export function faultyD1(db: D1Database, invocation: Invocation, binding = "DB"): D1Database {
   // db.batch() needs the platform's own statement objects: keep each wrapper's original.
   const originals = new WeakMap<object, D1PreparedStatement>();
   const sqlOf = new WeakMap<object, string>();
@@ -25,7 +29,7 @@ export function faultyD1(db: D1Database, invocation: Invocation): D1Database {
         if (typeof prop === "string" && STATEMENT_METHODS.has(prop)) {
           const method = prop as "first" | "all" | "run" | "raw";
           return (...args: unknown[]) =>
-            invocation.guard({ binding: "DB", method, ...describeSql([sql]), size: 1, messages: [] }, () =>
+            invocation.guard({ binding, method, ...describeSql([sql]), size: 1, messages: [] }, () =>
               (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args),
             );
         }
@@ -44,20 +48,27 @@ export function faultyD1(db: D1Database, invocation: Invocation): D1Database {
         return (statements: D1PreparedStatement[]) => {
           const sqls = statements.map((s) => sqlOf.get(s) ?? "");
           return invocation.guard(
-            { binding: "DB", method: "batch", ...describeSql(sqls), size: statements.length, messages: [] },
+            { binding, method: "batch", ...describeSql(sqls), size: statements.length, messages: [] },
             () => target.batch(statements.map((s) => originals.get(s) ?? s)),
           );
         };
       }
       if (prop === "exec") {
         return (sql: string) =>
-          invocation.guard({ binding: "DB", method: "exec", ...describeSql([sql]), size: 1, messages: [] }, () =>
+          invocation.guard({ binding, method: "exec", ...describeSql([sql]), size: 1, messages: [] }, () =>
             target.exec(sql),
           );
       }
       return forward(target, prop);
     },
   });
+}
+
+/** Every gig shard binding of `env` (SHARD_1, SHARD_2, …) wrapped like the catalog. */
+export function faultyShards(env: object, invocation: Invocation): Record<string, D1Database> {
+  const out: Record<string, D1Database> = {};
+  for (const name of shardNames(env)) out[name] = faultyD1(shardDb(env, name), invocation, name);
+  return out;
 }
 
 /** `queue` with `send` and `sendBatch` put through `invocation.guard`. */

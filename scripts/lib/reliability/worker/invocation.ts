@@ -4,7 +4,14 @@
  * injected. Runs inside workerd, in the test builds of the Workers only.
  * @module
  */
-import { type BindingOp, FAULTS_ORIGIN, type FaultAction, type HarnessEvent } from "../fault-protocol.ts";
+import {
+  type BindingOp,
+  D1_OVERLOADED,
+  D1_RESET,
+  FAULTS_ORIGIN,
+  type FaultAction,
+  type HarnessEvent,
+} from "../fault-protocol.ts";
 
 /** Thrown by every binding call of an invocation after its simulated crash. */
 export class SimulatedCrash extends Error {
@@ -44,6 +51,10 @@ export class Invocation {
     switch (action) {
       case "fail":
         throw new Error(`injected fault: ${op.binding}.${op.method} failed`);
+      case "overload":
+        throw new Error(D1_OVERLOADED);
+      case "reset":
+        throw new Error(D1_RESET);
       case "crash":
         this.crashed = true;
         throw new SimulatedCrash();

@@ -8,7 +8,7 @@
 import type { ReceiverEnv } from "../../../../src/receiver/env.ts";
 import receiver from "../../../../src/receiver/index.ts";
 import { BINDING_CALLS_HEADER } from "../fault-protocol.ts";
-import { faultyD1, faultyQueue } from "./faulty-bindings.ts";
+import { faultyD1, faultyQueue, faultyShards } from "./faulty-bindings.ts";
 import { Invocation } from "./invocation.ts";
 
 type Env = ReceiverEnv & { FAULTS: Fetcher };
@@ -19,6 +19,8 @@ export default {
     const faulty: ReceiverEnv = {
       ...env,
       DB: faultyD1(env.DB, invocation),
+      ...faultyShards(env, invocation),
+      ...faultyShards(env, invocation),
       JOBS: faultyQueue(env.JOBS, "JOBS", invocation),
     };
     const response = await receiver.fetch(request, faulty, ctx);
