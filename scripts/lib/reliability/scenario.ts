@@ -8,7 +8,7 @@ import { localShardCount } from "../common/stack.ts";
 import { checkEvents } from "./event-check.ts";
 import { checkFetches } from "./fetch-check.ts";
 import { checkMirror, type Truth } from "./mirror-check.ts";
-import { type Delivery, type Pipeline, pipelineShards } from "./pipeline.ts";
+import type { Delivery, Pipeline } from "./pipeline.ts";
 import { currentScale, type Scale, type Sizes, sizesFor } from "./scale.ts";
 import { seedFor } from "./seeds.ts";
 
