@@ -127,6 +127,15 @@ export async function commit(
     return d1Retry(error, ctx, outcome.stats);
   }
   const state = results.at(-1)?.results[0];
+  if ((results[0]?.meta.changes ?? 0) > 0 && ctx.db !== ctx.catalog) {
+    // A retention purge's marker was lifted on the shard (new activity at Argyle): lift the
+    // catalog's record too, so the account's failures and reads are no longer hidden. Rare: once
+    // per account coming back after retention.
+    ctx.budget.take();
+    await liftRetentionStatement(ctx.catalog, job.account, job.origin === "webhook" ? job.received_at : null)
+      .run()
+      .catch(() => undefined);
+  }
   if (state?.purged) {
     return {
       type: "ack",

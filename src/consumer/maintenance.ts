@@ -30,6 +30,7 @@ import { parseWebhook } from "../domain/webhook-schema.ts";
 import { readConfig } from "./config.ts";
 import type { ConsumerEnv } from "./env.ts";
 import { applyRetention, revivePurges, scheduleReconciliation } from "./lifecycle-cron.ts";
+import { reviveStalledMoves } from "./moves-cron.ts";
 import { eachShard, measureShards, recordShardSizes } from "./shard-maintenance.ts";
 
 /**
@@ -62,6 +63,8 @@ export interface MaintenanceSummary {
   revivedBackfills: number;
   prunedEvents: number;
   revivedPurges: number;
+  /** Account moves with no progress for 15 minutes whose message was sent again. */
+  revivedMoves: number;
   expiredGigs: number;
   expiredAccounts: number;
   reconcileQueued: number;
@@ -98,6 +101,7 @@ export async function runMaintenance(
     revivedBackfills: 0,
     prunedEvents: 0,
     revivedPurges: 0,
+    revivedMoves: 0,
     expiredGigs: 0,
     expiredAccounts: 0,
     reconcileQueued: 0,
@@ -123,6 +127,9 @@ export async function runMaintenance(
   });
   await step("revive stalled purges", async () => {
     summary.revivedPurges = await revivePurges(env, nowMs);
+  });
+  await step("revive stalled moves", async () => {
+    summary.revivedMoves = await reviveStalledMoves(env, nowMs);
   });
   await step("gig retention", async () => {
     const expired = await applyRetention(env, config, nowMs);
@@ -153,6 +160,7 @@ export async function runMaintenance(
     revived_backfills: summary.revivedBackfills,
     pruned_events: summary.prunedEvents,
     revived_purges: summary.revivedPurges,
+    revived_moves: summary.revivedMoves,
     expired_gigs: summary.expiredGigs,
     expired_accounts: summary.expiredAccounts,
     reconcile_queued: summary.reconcileQueued,

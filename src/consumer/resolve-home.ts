@@ -9,6 +9,7 @@
  * @module
  */
 import type { Job } from "../domain/jobs.ts";
+import { accountIsPurged } from "../domain/lifecycle/purged.ts";
 import { type DirectoryEntry, lookupAccount, recordPlacement } from "../domain/shards/directory.ts";
 import { pickShardFor } from "../domain/shards/placement.ts";
 import type { JobContext } from "./job-context.ts";
@@ -23,6 +24,16 @@ export class NoOpenShardError extends Error {
 /** The subrequest budget ran out before the directory could be asked. */
 export class NoBudgetError extends Error {}
 
+/**
+ * The account was deleted before any job placed it: its marker is only in the catalog, so placing
+ * it now would store its gigs in a shard with nothing to stop them. The job stores nothing.
+ */
+export class PurgedUnplacedError extends Error {
+  constructor() {
+    super("account purged before it was placed: stored nothing");
+  }
+}
+
 /** How long an isolate trusts a remembered entry. */
 const REMEMBER_MS = 5 * 60_000;
 /** Entries remembered at most (the oldest go first): bounded memory with many accounts. */
@@ -32,7 +43,7 @@ const remembered = new Map<string, { entry: Promise<DirectoryEntry>; atMs: numbe
 
 /**
  * The account's directory entry, placing it if it is new. A remembered entry costs nothing; else
- * one catalog query (taken from the budget here), and two more the first time.
+ * one catalog query (taken from the budget here), and three more the first time.
  */
 export function resolveHome(job: Job, ctx: JobContext): Promise<DirectoryEntry> {
   const hit = remembered.get(job.account);
@@ -50,7 +61,12 @@ export function resolveHome(job: Job, ctx: JobContext): Promise<DirectoryEntry> 
 async function lookupOrPlace(job: Job, ctx: JobContext): Promise<DirectoryEntry> {
   const known = await lookupAccount(ctx.catalog, job.account);
   if (known) return known;
-  ctx.budget.take(2);
+  ctx.budget.take(3);
+  // A new account may still be a deleted one (accounts.removed, or the API, before any job ran):
+  // the catalog's marker decides, lifted only by a webhook newer than a finished retention purge.
+  if (await accountIsPurged(ctx.catalog, job.account, job.origin === "webhook" ? job.received_at : null)) {
+    throw new PurgedUnplacedError();
+  }
   const shard = await pickShardFor(ctx.env, ctx.catalog);
   if (shard === null) throw new NoOpenShardError();
   return recordPlacement(ctx.catalog, job.account, job.user, shard, ctx.now());

@@ -9,7 +9,7 @@ import { shardDb } from "../domain/shards/bindings.ts";
 import { accountWriteState } from "../domain/shards/fences.ts";
 import { commit, d1Retry, deferFenced } from "./commit.ts";
 import { emptyStats, type JobContext, type Outcome } from "./job-context.ts";
-import { NoBudgetError, NoOpenShardError, resolveHome } from "./resolve-home.ts";
+import { NoBudgetError, NoOpenShardError, PurgedUnplacedError, resolveHome } from "./resolve-home.ts";
 import { runFetchGigs } from "./run-fetch-gigs.ts";
 import { runBackfill, runListWindow } from "./run-listing.ts";
 import { runMove } from "./run-move.ts";
@@ -24,6 +24,9 @@ export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
     const entry = await resolveHome(job, ctx);
     home = { ...ctx, db: shardDb(ctx.env, entry.shard), shard: entry.shard };
   } catch (error) {
+    if (error instanceof PurgedUnplacedError) {
+      return { type: "ack", note: "account purged: stored nothing", stats: emptyStats() };
+    }
     if (error instanceof NoBudgetError) {
       return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats: emptyStats() };
     }
@@ -49,7 +52,8 @@ export async function runJob(job: Job, ctx: JobContext): Promise<Outcome> {
     return { type: "ack", continuation: job, note: "deferred: subrequest budget spent", stats: emptyStats() };
   }
   try {
-    const state = await accountWriteState(home.db, job.account, job.origin === "webhook" ? job.received_at : null);
+    const receivedAt = job.origin === "webhook" ? job.received_at : null;
+    const state = await accountWriteState(home.db, job.account, receivedAt, home.catalog);
     if (state.purged) return { type: "ack", note: "account purged: stored nothing", stats: emptyStats() };
     if (state.fenced) return deferFenced(home, job);
   } catch (error) {

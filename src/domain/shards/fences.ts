@@ -33,17 +33,22 @@ export const accountWriteStateSql = `SELECT ${purgedSql("?1")} AS purged, ${fenc
 /**
  * Whether work for `account` may run on this shard: purged (store nothing, done) or fenced (a move
  * has it: come back later). Lifts a finished retention purge's marker first for a newer webhook,
- * like every job's commit (lifecycle/purged.ts). One batch: one subrequest.
+ * like every job's commit (lifecycle/purged.ts), here and, if it lifted one, in the catalog too.
+ * One batch: one subrequest (two when a marker is lifted).
  */
 export async function accountWriteState(
   db: D1Database,
   account: string,
   webhookReceivedAt: string | null,
+  catalog?: D1Database,
 ): Promise<{ purged: boolean; fenced: boolean }> {
-  const [, read] = await db.batch<AccountWriteState>([
+  const [lifted, read] = await db.batch<AccountWriteState>([
     liftRetentionStatement(db, account, webhookReceivedAt),
     db.prepare(accountWriteStateSql).bind(account),
   ]);
+  if ((lifted?.meta.changes ?? 0) > 0 && catalog && catalog !== db) {
+    await liftRetentionStatement(catalog, account, webhookReceivedAt).run();
+  }
   const row = read?.results[0];
   return { purged: Boolean(row?.purged), fenced: Boolean(row?.fenced) };
 }
