@@ -150,7 +150,7 @@ describe("an idle cron run, the whole scheduled handler", () => {
     // on every database: the catalog (here also legacy shard "DB", holding the accounts) and each gig shard.
     expect(summary.rowsReadByDatabase.DB).toBe(read);
     const shards = shardNames(env);
-    expect(shards).toEqual(["SHARD_1", "SHARD_2"]);
+    expect(shards.length).toBeGreaterThanOrEqual(2);
     expect(summary.rowsRead).toBe(read + shards.length * IDLE_ROWS_PER_SHARD);
     // Constant: ten times the data, not one row more (per step too).
     expect(summary.rowsReadByStep).toEqual(small.summary.rowsReadByStep);

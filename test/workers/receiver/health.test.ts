@@ -8,6 +8,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { NEWEST_MIGRATION, NEWEST_SHARD_MIGRATION } from "../../../src/domain/schema-version.ts";
+import { shardNames } from "../../../src/domain/shards/bindings.ts";
 import { callReceiver } from "../helpers.ts";
 
 interface MigrationRow {
@@ -77,7 +78,7 @@ describe("GET /health", () => {
       error: { code: "unhealthy", message: "The database schema is not ready: DB: no migration is applied." },
       behind: ["DB"],
       expected: { DB: NEWEST_MIGRATION },
-      databases: { DB: null, SHARD_1: NEWEST_SHARD_MIGRATION, SHARD_2: NEWEST_SHARD_MIGRATION },
+      databases: { DB: null, ...Object.fromEntries(shardNames(env).map((n) => [n, NEWEST_SHARD_MIGRATION])) },
     });
   });
 
@@ -105,7 +106,11 @@ describe("GET /health", () => {
       error: { code: "unhealthy", message: "The database schema is not ready: SHARD_2: no migration is applied." },
       behind: ["SHARD_2"],
       expected: { SHARD_2: NEWEST_SHARD_MIGRATION },
-      databases: { DB: NEWEST_MIGRATION, SHARD_1: NEWEST_SHARD_MIGRATION, SHARD_2: null },
+      databases: {
+        DB: NEWEST_MIGRATION,
+        ...Object.fromEntries(shardNames(env).map((n) => [n, NEWEST_SHARD_MIGRATION])),
+        SHARD_2: null,
+      },
     });
   });
 
