@@ -42,9 +42,8 @@ async function drain(jobs: Job[]): Promise<void> {
 
 /** The account's sync state, on the shard its first job placed it in. */
 async function accountRow(id: string) {
-  return (await homeDb(id)).prepare(
-    "SELECT last_reconciled_ms, drift_found, drift_total, reconcile_queued_ms FROM accounts WHERE id = ?1",
-  )
+  return (await homeDb(id))
+    .prepare("SELECT last_reconciled_ms, drift_found, drift_total, reconcile_queued_ms FROM accounts WHERE id = ?1")
     .bind(id)
     .first<{
       last_reconciled_ms: number | null;
