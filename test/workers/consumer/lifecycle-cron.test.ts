@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/consumer/index.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { clearTables, gigIds } from "../helpers.ts";
+import { countAcross, homeDb } from "../shards.ts";
 import { job, type Meter, meter, runBatch, storedGig, useLocalArgyle } from "./helpers.ts";
 
 const DAY = 86_400_000;
@@ -39,10 +40,10 @@ async function drain(jobs: Job[]): Promise<void> {
   }
 }
 
+/** The account's sync state, on the shard its first job placed it in. */
 async function accountRow(id: string) {
-  return env.DB.prepare(
-    "SELECT last_reconciled_ms, drift_found, drift_total, reconcile_queued_ms FROM accounts WHERE id = ?1",
-  )
+  return (await homeDb(id))
+    .prepare("SELECT last_reconciled_ms, drift_found, drift_total, reconcile_queued_ms FROM accounts WHERE id = ?1")
     .bind(id)
     .first<{
       last_reconciled_ms: number | null;
@@ -261,8 +262,8 @@ describe("purge revival and retention", () => {
       }),
     );
     await drain(fetches);
-    const count = (acc: string) =>
-      env.DB.prepare("SELECT COUNT(*) AS n FROM gigs WHERE account = ?1").bind(acc).first("n");
+    // On every gig shard: the deleted account must be stored nowhere (it is not even placed).
+    const count = (acc: string) => countAcross("SELECT COUNT(*) AS n FROM gigs WHERE account = ?1", acc);
     expect(await count(a.id)).toBe(3);
     expect(await count(b.id)).toBe(0);
   });
