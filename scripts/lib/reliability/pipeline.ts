@@ -49,6 +49,8 @@ export interface PipelineOptions {
   argyleFaults?: FaultInput;
   /** Time compression: the longest queue delay really waited, in seconds (default 2). */
   maxDelaySeconds?: number | null;
+  /** Gig shards the stack runs (default: GIG_SHARDS, else wrangler.toml's; see startStack). */
+  shards?: number;
 }
 
 /**
@@ -130,6 +132,7 @@ export class Pipeline {
           ...options.consumerVars,
         },
         queueOverrides,
+        ...(options.shards === undefined ? {} : { shards: options.shards }),
         onLog: logs.collect,
         ...(faults
           ? {
