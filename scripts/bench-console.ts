@@ -1,8 +1,10 @@
 /**
  * `npm run bench:console`: server time of the operator console's pages over a large local D1 —
  * by default 10,000 accounts (20 gigs each) and 1,000,000 events over 48 hours — on the real
- * receiver Worker in the local runtime. Rows are generated in SQL with recursive CTEs (seconds,
- * not minutes), then every screen is requested over HTTP with a session and timed.
+ * receiver Worker in the local runtime. Accounts and gigs are spread over the gig shards
+ * (GIG_SHARDS, default 2) with their directory rows, as the consumer places them. Rows are
+ * generated in SQL with recursive CTEs (seconds, not minutes), then every screen is requested
+ * over HTTP with a session and timed.
  *
  *   npm run bench:console                         10,000 accounts, 1,000,000 events
  *   node scripts/bench-console.ts --accounts 1000 --events 100000 --runs 5
@@ -48,33 +50,60 @@ async function main(): Promise<void> {
         .bind(...params)
         .run();
 
+    // Laid out as the product lays it out: account i lives on shard i mod K (the directory in the
+    // catalog says so), its accounts row and gigs on that shard, so the console reads the shards.
+    const shards = Object.keys(stack.shards).sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
+    const onShard =
+      (shard: number) =>
+      (sql: string, ...params: (string | number)[]) =>
+        stack
+          .shardDb(shards[shard] as string)
+          .prepare(sql)
+          .bind(...params)
+          .run();
     await run(
       `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
-       INSERT INTO accounts (id, user, available_count, last_webhook_at, last_fetch_at, backfill_status,
-         backfill_pages, backfill_gigs, backfill_progress_ms, backfill_completed_at, last_error, last_error_at)
-       SELECT ${accountId("i")}, NULL, ?2 + (i % 97 = 0), ?3, ?3,
-         CASE WHEN i % 500 = 0 THEN 'failed' WHEN i % 250 = 0 THEN 'running' ELSE 'done' END,
-         1, ?2, ?4, ?3, CASE WHEN i % 500 = 0 THEN 'Argyle answered 503' END, CASE WHEN i % 500 = 0 THEN ?3 END
-       FROM n`,
+       INSERT INTO directory (account, shard, user, placed_ms)
+       SELECT ${accountId("i")}, printf('SHARD_%d', i % ?2 + 1), NULL, ?3 FROM n`,
       ACCOUNTS,
-      GIGS_PER_ACCOUNT,
-      new Date(now - 60_000).toISOString(),
+      shards.length,
       now - 60_000,
     );
+    for (const [k] of shards.entries()) {
+      await onShard(k)(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+         INSERT INTO accounts (id, user, available_count, last_webhook_at, last_fetch_at, backfill_status,
+           backfill_pages, backfill_gigs, backfill_progress_ms, backfill_completed_at, last_error, last_error_at)
+         SELECT ${accountId("i")}, NULL, ?2 + (i % 97 = 0), ?3, ?3,
+           CASE WHEN i % 500 = 0 THEN 'failed' WHEN i % 250 = 0 THEN 'running' ELSE 'done' END,
+           1, ?2, ?4, ?3, CASE WHEN i % 500 = 0 THEN 'Argyle answered 503' END, CASE WHEN i % 500 = 0 THEN ?3 END
+         FROM n WHERE i % ?5 = ?6`,
+        ACCOUNTS,
+        GIGS_PER_ACCOUNT,
+        new Date(now - 60_000).toISOString(),
+        now - 60_000,
+        shards.length,
+        k,
+      );
+    }
     const gigs = ACCOUNTS * GIGS_PER_ACCOUNT;
     for (let from = 0; from < gigs; from += CHUNK) {
-      await run(
-        `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
-         INSERT INTO gigs (id, account, status, start_datetime, start_ms, updated_ms, data, synced_ms, fetched_at)
-         SELECT printf('0190%04x-aaaa-4bbb-8ccc-%012x', i % 65536, i), ${accountId(`i / ${GIGS_PER_ACCOUNT}`)}, 'completed',
-           strftime('%Y-%m-%dT%H:%M:%SZ', (?3 - i * 60000) / 1000, 'unixepoch'), ?3 - i * 60000, ?3,
-           json_object('id', i, 'income', json_object('pay', '12.34', 'currency', 'USD')), ?3, ?4
-         FROM n`,
-        from,
-        Math.min(gigs, from + CHUNK),
-        now,
-        new Date(now).toISOString(),
-      );
+      for (const [k] of shards.entries()) {
+        await onShard(k)(
+          `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
+           INSERT INTO gigs (id, account, status, start_datetime, start_ms, updated_ms, data, synced_ms, fetched_at)
+           SELECT printf('0190%04x-aaaa-4bbb-8ccc-%012x', i % 65536, i), ${accountId(`i / ${GIGS_PER_ACCOUNT}`)}, 'completed',
+             strftime('%Y-%m-%dT%H:%M:%SZ', (?3 - i * 60000) / 1000, 'unixepoch'), ?3 - i * 60000, ?3,
+             json_object('id', i, 'income', json_object('pay', '12.34', 'currency', 'USD')), ?3, ?4
+           FROM n WHERE (i / ${GIGS_PER_ACCOUNT}) % ?5 = ?6`,
+          from,
+          Math.min(gigs, from + CHUNK),
+          now,
+          new Date(now).toISOString(),
+          shards.length,
+          k,
+        );
+      }
     }
     // A thousand distinct bodies shared by the events (as duplicates share one stored body).
     await run(

@@ -18,6 +18,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import path from "node:path";
 import { newTimeOrderedId } from "../../../src/domain/ids.ts";
 import { SIGNATURE_HEADER } from "../../../src/domain/signature.ts";
+import type { LocalD1 } from "../common/migrations.ts";
 import { ROOT, startStack } from "../common/stack.ts";
 import { median } from "./stats.ts";
 
@@ -43,6 +44,8 @@ export interface OutboxResult {
 }
 
 const SECRET = "bench-outbox-secret";
+
+type Statement = ReturnType<LocalD1["prepare"]>;
 
 export async function runOutboxScenario(
   settings: OutboxSettings,
@@ -111,13 +114,21 @@ async function idleCronRowsRead(events: number): Promise<{ rowsRead: number; byS
     // Prepared a chunk at a time: thousands of statements held at once through miniflare's proxy
     // made its runtime drop the connection.
     const chunk = 50;
+    // Accounts laid out as the consumer places them: a directory row in the catalog, the account's
+    // row and gigs on its shard (account i on shard i mod K), so the cron reads the shards.
+    const shardNames = Object.keys(stack.shards).sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
     for (let first = 0; first < events; first += chunk) {
       const statements = [];
+      const onShards = shardNames.map(() => [] as Statement[]);
       for (let i = first; i < Math.min(events, first + chunk); i++) {
         const at = now - day + i * 1000;
         const iso = new Date(at).toISOString();
         const sha = i.toString(16).padStart(64, "0");
         const account = randomUUID();
+        const user = randomUUID();
+        const shardName = shardNames[i % shardNames.length] as string;
+        const shardDb = stack.shardDb(shardName);
+        const shard = onShards[i % shardNames.length] as Statement[];
         statements.push(
           stack.db
             .prepare("INSERT INTO event_bodies (sha256, body, first_received_at) VALUES (?1, ?2, ?3)")
@@ -128,20 +139,25 @@ async function idleCronRowsRead(events: number): Promise<{ rowsRead: number; byS
                VALUES (?1, ?2, ?2, 'gigs.updated', 'accepted', ?3, ?4, 300, 1, ?2)`,
             )
             .bind(newTimeOrderedId(at), iso, account, sha),
-          // Reconciled within the period (the last of them a minute before the run), backfill done.
           stack.db
+            .prepare("INSERT INTO directory (account, shard, user, placed_ms) VALUES (?1, ?2, ?3, ?4)")
+            .bind(account, shardName, user, at),
+        );
+        shard.push(
+          // Reconciled within the period (the last of them a minute before the run), backfill done.
+          shardDb
             .prepare(
               `INSERT INTO accounts (id, user, last_webhook_at, backfill_status, backfill_pass, backfill_started_ms,
                  backfill_progress_ms, last_reconciled_ms, reconcile_queued_ms)
                VALUES (?1, ?2, ?3, 'done', 'evt:0', ?4, ?4, ?4, ?4)`,
             )
-            .bind(account, randomUUID(), iso, at),
-          stack.db
+            .bind(account, user, iso, at),
+          shardDb
             .prepare(
               "INSERT INTO gigs (id, account, start_ms, updated_ms, data, synced_ms) VALUES (?1, ?2, ?3, ?3, '{}', ?3)",
             )
             .bind(randomUUID(), account, at - 30 * day),
-          stack.db
+          shardDb
             .prepare(
               "INSERT INTO gigs (id, account, start_ms, updated_ms, data, synced_ms, removed_at) VALUES (?1, ?2, ?3, ?3, '{}', ?3, ?4)",
             )
@@ -177,6 +193,9 @@ async function idleCronRowsRead(events: number): Promise<{ rowsRead: number; byS
         }
       }
       await stack.db.batch(statements);
+      for (const [k, list] of onShards.entries()) {
+        if (list.length > 0) await stack.shardDb(shardNames[k] as string).batch(list);
+      }
     }
     // The previous minute's run, then the measured one.
     await stack.runCron(new Date(now - 60_000));

@@ -125,8 +125,8 @@ export class Pipeline {
     });
     let stack: Stack;
     try {
-      // `shards` is StackOptions' gig shard count (the tooling branch adds it): SHARD_1..N bound to both Workers.
-      const stackOptions: StackOptions & { shards?: number } = {
+      // SHARD_1..N bound to both Workers.
+      const stackOptions: StackOptions = {
         shards: options.shards ?? pipelineShards(),
         receiverVars: {
           ARGYLE_WEBHOOK_SECRET: SECRETS.webhookSecret,

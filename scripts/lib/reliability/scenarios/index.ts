@@ -12,6 +12,7 @@ import { FUZZ_SCENARIO } from "./fuzz.ts";
 import { HISTORY_SCENARIO } from "./histories.ts";
 import { INGEST_SCENARIOS } from "./ingest-faults.ts";
 import { LOAD_SCENARIO } from "./load.ts";
+import { MOVE_UNDER_LOAD_SCENARIO } from "./move-under-load.ts";
 import { OUTBOX_SCENARIOS } from "./outbox.ts";
 import { SHARD_OVERLOAD_SCENARIO } from "./shard-overload.ts";
 
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ARGYLE_404_STORM_SCENARIO,
   ...ALERT_SCENARIOS,
   ACCOUNT_REMOVAL_SCENARIO,
+  MOVE_UNDER_LOAD_SCENARIO,
   HISTORY_SCENARIO,
   FUZZ_SCENARIO,
   LOAD_SCENARIO,
