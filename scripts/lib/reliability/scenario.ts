@@ -28,6 +28,8 @@ export interface Scenario {
   testFile: string;
   defaultSeed: number;
   run(ctx: ScenarioContext): Promise<ScenarioResult>;
+  /** Gig shards the scenario needs at least; it runs with that many when fewer are asked for. */
+  minShards?: number;
 }
 
 export interface ScenarioResult {
@@ -70,7 +72,8 @@ export async function runScenario(
   const scale = options.scale ?? currentScale(env);
   const seed = seedFor(scenario.defaultSeed, env);
   const log = options.log ?? ((line: string) => console.log(line));
-  const shards = localShardCount(undefined, env);
+  // A scenario that needs more shards (a move needs two) runs with them: report what it ran with.
+  const shards = Math.max(scenario.minShards ?? 1, localShardCount(undefined, env));
   log(
     `[reliability] ${scenario.id}: seed ${seed}, ${scale}, ${shards} shard(s) (replay: ${replayCommand(scenario, seed, scale, shards)})`,
   );

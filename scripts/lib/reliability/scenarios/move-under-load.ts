@@ -21,6 +21,7 @@ export const MOVE_UNDER_LOAD_SCENARIO: Scenario = {
   title:
     "Accounts moved between shards while their webhooks keep coming: 15 % of consumer D1 batches fail (a third after committing), 10 % of reads, 15 % of queue sends; one move's message is lost at the API",
   testFile: "test/node/pipeline/move-under-load.test.ts",
+  minShards: 2,
   defaultSeed: 5203,
   run: runMoveUnderLoad,
 };
@@ -51,7 +52,7 @@ async function runMoveUnderLoad(ctx: ScenarioContext): Promise<ScenarioResult> {
   const random = createRandom(ctx.seed);
   const gigs = ctx.sizes.faultGigs;
   // A move needs a second shard: honour --shards / GIG_SHARDS, but never fewer than 2.
-  const shards = Math.max(2, localShardCount(undefined, process.env));
+  const shards = Math.max(MOVE_UNDER_LOAD_SCENARIO.minShards ?? 2, localShardCount(undefined, process.env));
   const p = await Pipeline.start({
     seed: ctx.seed,
     accounts: [{ gigs }, { gigs }, { gigs }, { gigs: Math.round(gigs / 2) }],
