@@ -124,19 +124,19 @@ export function renderCapacity(r: CapacityResults): string {
     `${int(sim.settings.argyleMs)} ms; ${int(sim.settings.webhooksPerSecond)} webhooks a second on average (${sim.settings.webhookIds} IDs each, then fetched) arrive throughout,`,
     "at random (Poisson, seeded). Each database serves one call at a time, first come first served.",
     "Ingest delay is a webhook's wait behind other work on its database, its own D1 time excluded.",
-    "*Today* is one database for everything; *catalog + K shards* adds a separate catalog that only",
+    "*One database* holds everything (the layout before the split); *catalog + K shards* has a catalog that only",
     "ingests webhooks.",
     "",
     "| Layout | Makespan | × Argyle bound | Worst ingest delay | p99 ingest delay | Most calls queued | Busiest shard busy |",
     "|---|---|---|---|---|---|---|",
     ...sim.rows.map(
       (row) =>
-        `| ${row.layout === "single" ? "today: 1 database" : `catalog + ${row.shards} shard${row.shards === 1 ? "" : "s"}`} | ${seconds(row.makespanS)} | ${num(row.makespanS / row.boundS, 2)} | ${ms(row.worstIngestDelayMs)} | ${ms(row.p99IngestDelayMs)} | ${int(row.maxQueue)} | ${pct(row.busiestShardUtilisation)} |`,
+        `| ${row.layout === "single" ? "one database" : `catalog + ${row.shards} shard${row.shards === 1 ? "" : "s"}`} | ${seconds(row.makespanS)} | ${num(row.makespanS / row.boundS, 2)} | ${ms(row.worstIngestDelayMs)} | ${ms(row.p99IngestDelayMs)} | ${int(row.maxQueue)} | ${pct(row.busiestShardUtilisation)} |`,
     ),
     "",
     'The same at other write latencies (Cloudflare says only "several ms"):',
     "",
-    `| Write latency | Shard backfill gigs/s | Catalog webhooks/s | Today: makespan | Today: worst ingest delay | ${sim.sensitivity[0]?.sharded.shards ?? ""} shards: makespan | ${sim.sensitivity[0]?.sharded.shards ?? ""} shards: worst ingest delay |`,
+    `| Write latency | Shard backfill gigs/s | Catalog webhooks/s | One database: makespan | One database: worst ingest delay | ${sim.sensitivity[0]?.sharded.shards ?? ""} shards: makespan | ${sim.sensitivity[0]?.sharded.shards ?? ""} shards: worst ingest delay |`,
     "|---|---|---|---|---|---|---|",
     ...sim.sensitivity.map(
       (x) =>
