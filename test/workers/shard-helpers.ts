@@ -1,5 +1,5 @@
 /**
- * Gig shards in workerd tests: every SHARD_n the wrangler config binds (2), migrated by
+ * Gig shards in workerd tests: every SHARD_n bound (vitest.config.ts binds 3), migrated by
  * apply-migrations.ts. Tests that start from empty tables empty the shards too, so a row a
  * previous test placed on a shard cannot leak into the next.
  */

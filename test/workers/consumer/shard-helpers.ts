@@ -1,8 +1,9 @@
 /**
- * Gig-shard test kit for the consumer project (SHARD_1 and SHARD_2, migrated by
+ * Gig-shard test kit for the consumer project's lifecycle tests (shards migrated by
  * apply-migrations.ts): place accounts in the directory, seed gigs on a shard, count rows there.
  */
 import { env } from "cloudflare:workers";
+import { clearShards as clearEveryShard } from "../shard-helpers.ts";
 
 export type ShardName = "SHARD_1" | "SHARD_2";
 
@@ -12,14 +13,9 @@ export function shard(name: ShardName): D1Database {
   return db;
 }
 
-/** Empties every shard's tables and the catalog's directory and shards rows. */
+/** Empties every bound shard's tables and the catalog's directory and shards rows. */
 export async function clearShards(): Promise<void> {
-  for (const name of ["SHARD_1", "SHARD_2"] as const) {
-    const db = shard(name);
-    await db.batch(
-      ["gigs", "accounts", "purged_accounts", "account_fences"].map((t) => db.prepare(`DELETE FROM ${t}`)),
-    );
-  }
+  await clearEveryShard();
   await env.DB.batch(["directory", "shards"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
 }
 
