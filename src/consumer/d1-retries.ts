@@ -13,8 +13,6 @@ import { logInfo, logWarn } from "../domain/log.ts";
 import { recordAttemptStatement } from "../domain/storage/job-failures.ts";
 import { recordRetrySeconds } from "./dead-letter-retry.ts";
 
-export { JOBS_MAX_RETRIES, NOTE_D1_FROM_ATTEMPT, shouldNoteD1Retry } from "./dead-letter-retry.ts";
-
 /**
  * How long a job failing on D1 keeps being put back on the queue: 16 hours, as long as the
  * dead-letter ladder covers a D1 outage for recording (dead-letter-retry.ts). An overload lasts

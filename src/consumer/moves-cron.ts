@@ -6,7 +6,7 @@
  */
 import type { MoveAccountJob } from "../domain/jobs.ts";
 import { logWarn } from "../domain/log.ts";
-import { phaseOf, readMove } from "../domain/shards/move.ts";
+import { MOVE_ROW_COLUMNS, type MoveRow } from "../domain/shards/move.ts";
 import { moveJob } from "../domain/shards/move-job.ts";
 
 /** A move without a checkpoint for this long is revived (a step takes seconds; the grace 60 s). */
@@ -24,18 +24,17 @@ export interface MovesCronEnv {
  * one stall queues one message per 15 minutes. Failed moves wait for the operator. Returns how many.
  */
 export async function reviveStalledMoves(env: MovesCronEnv, nowMs: number): Promise<number> {
+  // Failed moves are left out in the query itself: they never make progress, so they would sort
+  // first and, ten of them, take every slot of the limit from moves that can still finish.
   const { results } = await env.DB.prepare(
-    `SELECT account FROM directory WHERE move_state IS NOT NULL AND move_progress_ms < ?1
-     ORDER BY move_progress_ms LIMIT ?2`,
+    `SELECT ${MOVE_ROW_COLUMNS} FROM directory d
+     WHERE d.move_state IS NOT NULL AND d.move_progress_ms < ?1 AND d.move_id IS NOT NULL
+       AND CASE WHEN json_valid(d.move_cursor) THEN json_extract(d.move_cursor, '$.phase') END IS NOT 'failed'
+     ORDER BY d.move_progress_ms LIMIT ?2`,
   )
     .bind(nowMs - MOVE_STALL_MS, MOVES_REVIVED_PER_RUN)
-    .all<{ account: string }>();
-  const jobs: MoveAccountJob[] = [];
-  for (const { account } of results) {
-    const row = await readMove(env.DB, account);
-    if (!row?.move_id || phaseOf(row)?.phase === "failed") continue;
-    jobs.push(moveJob(row, nowMs));
-  }
+    .all<MoveRow>();
+  const jobs = results.map((row) => moveJob(row, nowMs));
   if (jobs.length === 0) return 0;
   await env.JOBS.sendBatch(jobs.map((body) => ({ body, contentType: "json" as const })));
   await env.DB.batch(

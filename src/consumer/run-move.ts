@@ -12,8 +12,11 @@ import { continuationId, emptyStats, type JobContext, type Outcome } from "./job
 
 /** Steps per message at most (the subrequest budget and the page bound usually stop it first). */
 export const MOVE_STEPS_PER_MESSAGE = 10;
-/** Subrequests the costliest step makes (the flip: read, B, catalog, A, B, catalog). */
-export const MOVE_STEP_SUBREQUESTS = 6;
+/**
+ * Subrequests the costliest step makes: the last verify page with the flip (read the move, A's
+ * and B's pages, unfence B, the directory flip, fence A 'moved', unfence B again, checkpoint).
+ */
+export const MOVE_STEP_SUBREQUESTS = 8;
 
 export async function runMove(job: MoveAccountJob, ctx: JobContext): Promise<Outcome> {
   const stats = emptyStats();

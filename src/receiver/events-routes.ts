@@ -11,7 +11,6 @@ import { auditStatement } from "../domain/lifecycle/audit.ts";
 import { logInfo } from "../domain/log.ts";
 import { EVENT_LIST } from "../domain/ops-list-params.ts";
 import { replayEvent } from "../domain/replay.ts";
-import { eventExists } from "../domain/storage/events.ts";
 import { getEventWithBody, listEvents } from "../domain/storage/events-read.ts";
 import type { ReceiverBindings } from "./env.ts";
 import { errorResponse } from "./errors.ts";
@@ -37,14 +36,11 @@ eventsRoutes.get("/:id", async (c) => {
 
 eventsRoutes.post("/:id/replay", async (c) => {
   const id = pathId(c);
-  if (id === null || !(await eventExists(c.env.DB, id))) {
-    return errorResponse(c, 404, "not_found", "No event has this id.");
-  }
-  // Audited before it runs: no replay happens without its row (a D1 failure answers 503).
-  await auditStatement(c.env.DB, { action: "replay", tokenRole: c.get("tokenRole"), target: id }).run();
-  // The one replay path (console and bulk too): dated by the original's arrival.
-  const result = await replayEvent({ db: c.env.DB, jobs: c.env.JOBS }, id);
-  // Pruned between the check and now.
+  // The one replay path (console and bulk too): dated by the original's arrival, and audited
+  // once the event is found, before it runs (a D1 failure answers 503, nothing replayed).
+  if (id === null) return errorResponse(c, 404, "not_found", "No event has this id.");
+  const audit = () => auditStatement(c.env.DB, { action: "replay", tokenRole: c.get("tokenRole"), target: id }).run();
+  const result = await replayEvent({ db: c.env.DB, jobs: c.env.JOBS }, id, audit);
   if (result === null) return errorResponse(c, 404, "not_found", "No event has this id.");
   c.executionCtx.waitUntil(result.settle);
   logInfo("replay", { id: result.id, replay_of: id, status: result.status, event: result.event, jobs: result.jobs });

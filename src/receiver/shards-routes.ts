@@ -10,6 +10,7 @@ import { describeError } from "../domain/errors.ts";
 import { newTimeOrderedId } from "../domain/ids.ts";
 import { sendJobs } from "../domain/ingest.ts";
 import { logError, logInfo } from "../domain/log.ts";
+import { isShardBinding } from "../domain/shards/bindings.ts";
 import { MoveRefused, readMove, startMove, viewMove } from "../domain/shards/move.ts";
 import { moveJob } from "../domain/shards/move-job.ts";
 import { listShards, ShardStatusRefused, setShardStatus } from "../domain/shards/shard-admin.ts";
@@ -20,7 +21,7 @@ import { pathId } from "./list-query.ts";
 export const shardsRoutes = new Hono<ReceiverBindings>();
 
 const MoveRequest = v.strictObject({
-  to: v.pipe(v.string(), v.regex(/^SHARD_[1-9]\d*$/, "to must name a gig shard: SHARD_<n>")),
+  to: v.pipe(v.string(), v.check(isShardBinding, "to must name a gig shard: SHARD_<n>")),
 });
 const StatusRequest = v.strictObject({ status: v.picklist(["open", "closed"], 'status must be "open" or "closed"') });
 

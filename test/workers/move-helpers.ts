@@ -3,28 +3,17 @@
  * reads that follow the directory, as every read path does.
  */
 import { env } from "cloudflare:workers";
+import * as v from "valibot";
+import { GigSchema } from "../../src/domain/gig-schema.ts";
 import { shardDb } from "../../src/domain/shards/bindings.ts";
 import { lookupAccount, recordPlacement } from "../../src/domain/shards/directory.ts";
-import { writableSql } from "../../src/domain/shards/fences.ts";
-import { clearTables, gigIds } from "./helpers.ts";
+import { upsertGigStatements } from "../../src/domain/storage/gigs.ts";
+import gigFixture from "../fixtures/gig.json";
+import { gigIds } from "./helpers.ts";
 
 export const MOVE_ACCOUNT = "0187c66e-e7e5-811c-b006-2232f00f4001";
 export const OTHER_ACCOUNT = "0187c66e-e7e5-811c-b006-2232f00f4002";
 export const MOVE_USER = "0187c66e-e7e5-811c-b006-2232f00f40aa";
-const SHARDS = ["SHARD_1", "SHARD_2", "SHARD_3"] as const;
-
-/** Empties the catalog and every test shard. */
-export async function clearAll(): Promise<void> {
-  await clearTables();
-  await env.DB.batch(["directory", "shards", "account_fences"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
-  for (const shard of SHARDS) {
-    const db = env[shard];
-    await db.batch(
-      ["gigs", "accounts", "purged_accounts", "account_fences"].map((t) => db.prepare(`DELETE FROM ${t}`)),
-    );
-  }
-}
-
 /**
  * Places `account` on `shard` with `count` gigs (every fifth a tombstone, every tenth a tombstone
  * never fetched: data NULL) and an accounts row; returns the gig ids.
@@ -96,23 +85,15 @@ export async function shardHolds(shard: string, account: string) {
 }
 
 /**
- * A write of the account's gig in the form every shard write takes (design: it checks the purge
- * marker and the fence in the same statement); returns the rows it changed.
+ * A fetched gig of the account stored on `shard` through the consumer's own upsert (which checks
+ * the purge marker and the fence in the same statement), its stored JSON `data` if given;
+ * returns the rows it changed.
  */
-export async function guardedGigWrite(
-  shard: string,
-  account: string,
-  id: string,
-  data = '{"late":true}',
-): Promise<number> {
+export async function guardedGigWrite(shard: string, account: string, id: string, data?: string): Promise<number> {
   const db = shardDb(env, shard);
-  const result = await db
-    .prepare(
-      `INSERT OR REPLACE INTO gigs (id, account, synced_ms, data)
-       SELECT ?1, ?2, 1, ?3
-       WHERE ${writableSql("?2")}`,
-    )
-    .bind(id, account, data)
-    .run();
-  return result.meta.changes ?? 0;
+  // Changed at Argyle now: newer than any stored copy, as a fetch after the move would see it.
+  const gig = v.parse(GigSchema, { ...gigFixture, id, account, updated_at: new Date().toISOString() });
+  const json = data ?? JSON.stringify(gig);
+  const [result] = await db.batch(upsertGigStatements(db, [{ gig, json, syncedMs: Date.now() }], null));
+  return result?.meta.changes ?? 0;
 }

@@ -13,9 +13,15 @@ export function shardDbs(): D1Database[] {
 
 /** The database of the account's home shard; fails the test if no job has placed the account. */
 export async function homeDb(account: string): Promise<D1Database> {
+  const db = await placedDb(account);
+  if (!db) throw new Error(`account ${account} is in no shard: no job has placed it`);
+  return db;
+}
+
+/** The database of the account's home shard, or null if no job has placed the account. */
+export async function placedDb(account: string): Promise<D1Database | null> {
   const entry = await lookupAccount(env.DB, account);
-  if (!entry) throw new Error(`account ${account} is in no shard: no job has placed it`);
-  return shardDb(env, entry.shard);
+  return entry ? shardDb(env, entry.shard) : null;
 }
 
 /** The account's home shard name, or null if it has not been placed. */
@@ -60,16 +66,4 @@ export async function firstAcross<T = Record<string, unknown>>(sql: string, ...p
 /** A `SELECT COUNT(*) AS n …` summed over every shard. */
 export async function countAcross(sql: string, ...params: unknown[]): Promise<number> {
   return (await rowsAcross<{ n: number }>(sql, ...params)).reduce((sum, r) => sum + r.n, 0);
-}
-
-/** Runs a write on every shard (e.g. to age a test account's state wherever it lives). */
-export async function runAcross(sql: string, ...params: unknown[]): Promise<void> {
-  await Promise.all(
-    shardDbs().map((db) =>
-      db
-        .prepare(sql)
-        .bind(...params)
-        .run(),
-    ),
-  );
 }

@@ -49,15 +49,8 @@ export interface PipelineOptions {
   argyleFaults?: FaultInput;
   /** Time compression: the longest queue delay really waited, in seconds (default 2). */
   maxDelaySeconds?: number | null;
-  /** Gig shards the stack binds (SHARD_1..N); default `pipelineShards()`. */
+  /** Gig shards the stack binds (SHARD_1..N); default: the stack's (GIG_SHARDS, else wrangler.toml's). */
   shards?: number;
-}
-
-/** The gig shard count runs use unless told: GIG_SHARDS (set per round by `npm run reliability`), else 2. */
-export function pipelineShards(env: Record<string, string | undefined> = process.env): number {
-  const n = Number(env.GIG_SHARDS ?? "2");
-  if (!Number.isInteger(n) || n < 1) throw new Error(`GIG_SHARDS must be a whole number ≥ 1, not ${env.GIG_SHARDS}`);
-  return n;
 }
 
 /**
@@ -127,7 +120,7 @@ export class Pipeline {
     try {
       // SHARD_1..N bound to both Workers.
       const stackOptions: StackOptions = {
-        shards: options.shards ?? pipelineShards(),
+        ...(options.shards === undefined ? {} : { shards: options.shards }),
         receiverVars: {
           ARGYLE_WEBHOOK_SECRET: SECRETS.webhookSecret,
           API_TOKEN: SECRETS.apiToken,

@@ -16,6 +16,8 @@ export interface ScenarioContext {
   scale: Scale;
   sizes: Sizes;
   seed: number;
+  /** Gig shards the run binds: GIG_SHARDS (else wrangler.toml's), raised to the scenario's `minShards`. */
+  shards: number;
   /** Progress lines (the script prints them; tests show them only on failure). */
   log: (line: string) => void;
 }
@@ -78,7 +80,7 @@ export async function runScenario(
     `[reliability] ${scenario.id}: seed ${seed}, ${scale}, ${shards} shard(s) (replay: ${replayCommand(scenario, seed, scale, shards)})`,
   );
   const started = performance.now();
-  const result = await scenario.run({ scale, sizes: sizesFor(scale), seed, log });
+  const result = await scenario.run({ scale, sizes: sizesFor(scale), seed, shards, log });
   return {
     ...result,
     id: scenario.id,

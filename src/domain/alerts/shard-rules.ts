@@ -58,8 +58,7 @@ export async function readShardRuleRows(
       out.failed.push(name);
     }
   }
-  out.stalled.sort((a, b) => num(a.backfill_progress_ms) - num(b.backfill_progress_ms));
-  out.stalled = out.stalled.slice(0, MAX_SCOPES + 1);
+  // Sorted and capped once, with the catalog's rows, by combineShardRows.
   return out;
 }
 

@@ -28,11 +28,19 @@ export interface AuditEntry {
   detail?: Record<string, string | number | boolean | null | readonly string[]> | null;
 }
 
-export function auditStatement(db: D1Database, entry: AuditEntry, nowMs: number = Date.now()): D1PreparedStatement {
+export function auditStatement(
+  db: D1Database,
+  entry: AuditEntry,
+  nowMs: number = Date.now(),
+  options: { onlyIfChanged?: boolean } = {},
+): D1PreparedStatement {
+  // `onlyIfChanged`: placed right after a guarded write in the same batch, the row is written only
+  // if that write changed something (`changes()`), so a request that lost a race records nothing.
+  const values = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9";
   return db
     .prepare(
       `INSERT INTO audit_log (id, at, action, reason, token_role, account, user, target, detail)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+       ${options.onlyIfChanged ? `SELECT ${values} WHERE changes() > 0` : `VALUES (${values})`}`,
     )
     .bind(
       newTimeOrderedId(nowMs),

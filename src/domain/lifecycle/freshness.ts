@@ -93,12 +93,6 @@ export function combineSync(states: readonly SyncState[]): Pick<Freshness, "sync
   return { syncedAt: never ? null : msToIso(oldest), backfill: states.some((s) => s.running) ? "running" : "idle" };
 }
 
-/** Open failures of one account (a gig by id's freshness, once its shard row named the account). */
-export async function openFailuresOf(catalog: D1Database, account: string): Promise<number> {
-  const row = await failuresStatement(catalog, { account, target: null }).first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
 export async function readFreshness(catalog: D1Database, scope: FreshnessScope): Promise<Freshness> {
   const targets = "account" in scope ? (scope.target ? [scope.target] : []) : scope.targets;
   const [failures, ...rows] = await Promise.all([

@@ -8,10 +8,22 @@
  */
 
 import { msToIso } from "../datetime.ts";
-import { type Freshness, openFailuresOf } from "../lifecycle/freshness.ts";
-import { findGigAcross, homeHit } from "../storage/gigs-read-shards.ts";
+import type { Freshness } from "../lifecycle/freshness.ts";
+import { openFailuresByAccount } from "../storage/accounts-read.ts";
+import { findGigAcross, type GigHit, homeHit } from "../storage/gigs-read-shards.ts";
 import { CATALOG_SHARD, shardDb, shardNames } from "./bindings.ts";
 import { lookupAccount } from "./directory.ts";
+
+/**
+ * The copy of a gig from its account's home shard. Every copy names the same account; the
+ * directory is asked only when several shards hold one (an account mid-move).
+ */
+async function homeCopy(catalog: D1Database, hits: readonly GigHit[]): Promise<GigHit | null> {
+  const first = hits[0];
+  if (!first) return null;
+  const home = hits.length > 1 ? await lookupAccount(catalog, first.account) : null;
+  return homeHit(hits, home?.shard ?? null);
+}
 
 /** Every shard a gig may sit in, the catalog (legacy "DB") first. */
 function everyShard(env: object) {
@@ -27,9 +39,7 @@ export async function storedGigAcross(
   catalog: D1Database,
   id: string,
 ): Promise<{ data: string | null; removed_at: string | null } | null> {
-  const hits = await findGigAcross(everyShard(env), id);
-  const home = hits.length > 1 ? await lookupAccount(catalog, (hits[0] as { account: string }).account) : null;
-  const hit = homeHit(hits, home?.shard ?? null);
+  const hit = await homeCopy(catalog, await findGigAcross(everyShard(env), id));
   return hit && { data: hit.data, removed_at: hit.removedAt };
 }
 
@@ -47,13 +57,9 @@ export async function gigByIdAcross(
   // The catalog is asked unconditionally: a primary-key probe of its (legacy) gigs table costs
   // less than first asking whether legacy accounts remain, which would add a round trip.
   const hits = await findGigAcross(everyShard(env), id);
-  if (hits.length === 0) return null;
-  const account = (hits[0] as { account: string }).account;
-  const [home, openFailures] = await Promise.all([
-    hits.length > 1 ? lookupAccount(catalog, account) : null,
-    openFailuresOf(catalog, account),
-  ]);
-  const hit = homeHit(hits, home?.shard ?? null);
+  const account = hits[0]?.account;
+  if (account === undefined) return null;
+  const [hit, failures] = await Promise.all([homeCopy(catalog, hits), openFailuresByAccount(catalog, [account])]);
   if (!hit?.live || hit.data === null) return null;
   return {
     data: hit.data,
@@ -61,7 +67,7 @@ export async function gigByIdAcross(
       scope: "account",
       syncedAt: msToIso(hit.syncedMs),
       backfill: hit.running ? "running" : "idle",
-      openFailures,
+      openFailures: failures.get(account) ?? 0,
     },
   };
 }

@@ -5,12 +5,11 @@
  * change (both shards run the same migrations).
  * @module
  */
+import { notPurgedSql } from "../lifecycle/purged.ts";
+import { MAX_PARAMS } from "../storage/gigs.ts";
 
 /** A row exactly as D1 returned it. */
 export type Row = Record<string, unknown>;
-
-/** D1 binds at most 100 parameters per statement. */
-export const MAX_BOUND_PARAMS = 100;
 
 const COLUMN = /^[a-z_][a-z0-9_]*$/;
 
@@ -35,8 +34,8 @@ export function replaceRowsStatements(
   const first = rows[0];
   if (!first) return [];
   const columns = columnsOf(first);
-  // One parameter goes to the purge check.
-  const perStatement = Math.max(1, Math.floor((MAX_BOUND_PARAMS - 1) / columns.length));
+  // One parameter goes to the account (purge and fence checks).
+  const perStatement = Math.max(1, Math.floor((MAX_PARAMS - 1) / columns.length));
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
@@ -48,7 +47,8 @@ export function replaceRowsStatements(
         .prepare(
           `INSERT OR REPLACE INTO ${table} (${columns.join(", ")})
            SELECT ${selected} FROM (VALUES ${tuples.join(", ")})
-           WHERE NOT EXISTS (SELECT 1 FROM purged_accounts WHERE account = ?1)`,
+           WHERE ${notPurgedSql("?1")}
+             AND EXISTS (SELECT 1 FROM account_fences f WHERE f.account = ?1 AND f.reason = 'moving')`,
         )
         .bind(account, ...chunk.flatMap((row) => columns.map((c) => row[c] ?? null))),
     );

@@ -21,7 +21,6 @@
  * @module
  */
 import * as v from "valibot";
-import { newTimeOrderedId } from "../ids.ts";
 import { auditStatement } from "../lifecycle/audit.ts";
 import { logError, logInfo } from "../log.ts";
 import { CATALOG_SHARD, isShardBinding, shardDb, shardNames } from "./bindings.ts";
@@ -73,15 +72,15 @@ export interface MoveRow {
   purged: number;
 }
 
+/** A directory row (`d`) with its move columns and whether the catalog marks the account purged. */
+export const MOVE_ROW_COLUMNS = `d.account, d.shard, d.user, d.move_state, d.move_from, d.move_to, d.move_id,
+  d.move_cursor, d.move_copied, d.move_started_ms, d.move_progress_ms, d.move_flipped_ms,
+  EXISTS (SELECT 1 FROM purged_accounts p WHERE p.account = d.account) AS purged`;
+
 /** The account's directory row with its move columns and whether the catalog marks it purged. */
 export async function readMove(catalog: D1Database, account: string): Promise<MoveRow | null> {
   return catalog
-    .prepare(
-      `SELECT d.account, d.shard, d.user, d.move_state, d.move_from, d.move_to, d.move_id, d.move_cursor,
-         d.move_copied, d.move_started_ms, d.move_progress_ms, d.move_flipped_ms,
-         EXISTS (SELECT 1 FROM purged_accounts p WHERE p.account = d.account) AS purged
-       FROM directory d WHERE d.account = ?1`,
-    )
+    .prepare(`SELECT ${MOVE_ROW_COLUMNS} FROM directory d WHERE d.account = ?1`)
     .bind(account)
     .first<MoveRow>();
 }
@@ -218,20 +217,20 @@ export async function startMove(
          WHERE account = ?1 AND move_id IS ?6 AND move_state IS ?7`,
       )
       .bind(account, to, moveId, cursor, nowMs, row.move_id, row.move_state),
-    catalog
-      .prepare(
-        `INSERT INTO audit_log (id, at, action, reason, token_role, account, user, target, detail)
-         SELECT ?1, ?2, 'move_account', 'api', ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0`,
-      )
-      .bind(
-        newTimeOrderedId(nowMs),
-        new Date(nowMs).toISOString(),
+    auditStatement(
+      catalog,
+      {
+        action: "move_account",
+        reason: "api",
         tokenRole,
         account,
-        row.user,
-        moveId,
-        JSON.stringify({ step: restart ? "restart" : "start", from: row.shard, to }),
-      ),
+        user: row.user,
+        target: moveId,
+        detail: { step: restart ? "restart" : "start", from: row.shard, to },
+      },
+      nowMs,
+      { onlyIfChanged: true },
+    ),
   ]);
   if (!update?.meta.changes) {
     // Another request changed the row between the read and the write: answer with what won.
@@ -334,13 +333,16 @@ function fenceStatement(db: D1Database, account: string, reason: "moving" | "mov
     .bind(account, reason, shard, nowMs);
 }
 
+/** SQL: the account (?1) carries this move's 'moving' fence here: the target is still being filled. */
+const MOVING_HERE = "EXISTS (SELECT 1 FROM account_fences f WHERE f.account = ?1 AND f.reason = 'moving')";
+
 function unfenceStatement(db: D1Database, account: string): D1PreparedStatement {
   return db.prepare("DELETE FROM account_fences WHERE account = ?1").bind(account);
 }
 
-function deleteGigChunkStatement(db: D1Database, account: string): D1PreparedStatement {
+function deleteGigChunkStatement(db: D1Database, account: string, guard = "1"): D1PreparedStatement {
   return db
-    .prepare("DELETE FROM gigs WHERE rowid IN (SELECT rowid FROM gigs WHERE account = ?1 LIMIT ?2)")
+    .prepare(`DELETE FROM gigs WHERE rowid IN (SELECT rowid FROM gigs WHERE account = ?1 LIMIT ?2) AND ${guard}`)
     .bind(account, DELETE_CHUNK);
 }
 
@@ -354,9 +356,19 @@ async function clearTarget(s: Step, attempt: number): Promise<StepResult> {
   const a = shardDb(s.env, s.from);
   const b = shardDb(s.env, s.to);
   await fenceStatement(a, account, "moving", s.to, s.nowMs).run();
+  // B is fenced only while it is not the account's home: a stale message of this move arriving
+  // after the flip (B holds the account row, unfenced) must not fence or empty the new home. Every
+  // write on B below runs only under B's 'moving' fence (MOVING_HERE).
   const [, deleted] = await b.batch([
-    fenceStatement(b, account, "moving", s.to, s.nowMs),
-    deleteGigChunkStatement(b, account),
+    b
+      .prepare(
+        `INSERT INTO account_fences (account, reason, shard, since_ms)
+         SELECT ?1, 'moving', ?2, ?3
+         WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE id = ?1) OR EXISTS (SELECT 1 FROM account_fences WHERE account = ?1)
+         ON CONFLICT (account) DO UPDATE SET reason = 'moving', shard = excluded.shard`,
+      )
+      .bind(account, s.to, s.nowMs),
+    deleteGigChunkStatement(b, account, MOVING_HERE),
   ]);
   if ((deleted?.meta.changes ?? 0) >= DELETE_CHUNK) {
     await checkpoint(s, { phase: "clear", try: attempt }, null).run();
@@ -364,7 +376,7 @@ async function clearTarget(s: Step, attempt: number): Promise<StepResult> {
   }
   // The accounts row goes last of all, so the copy's inserts never meet a half-state account row
   // (its drift triggers count inserts while a reconciliation pass runs).
-  await b.prepare("DELETE FROM accounts WHERE id = ?1").bind(account).run();
+  await b.prepare(`DELETE FROM accounts WHERE id = ?1 AND ${MOVING_HERE}`).bind(account).run();
   return setPhase(s, { phase: "copy", try: attempt, after: "" }, `${s.to} cleared; copying`, 0);
 }
 
@@ -447,6 +459,7 @@ async function verifyFailed(s: Step, attempt: number, difference: string): Promi
         detail: { step: "failed", from: s.from, to: s.to, error },
       },
       s.nowMs,
+      { onlyIfChanged: true },
     ),
   ]);
   await unfenceStatement(shardDb(s.env, s.from), account).run();
@@ -504,7 +517,15 @@ async function deleteSource(s: Step, deleted: number): Promise<StepResult> {
   if (removed >= DELETE_CHUNK)
     return setPhase(s, { phase: "delete", deleted: total }, `deleted ${total} gigs on ${s.from}`);
   await a.prepare("DELETE FROM accounts WHERE id = ?1").bind(account).run();
-  const [, finished] = await s.catalog.batch([
+  // The audit row only if this message finished the move (overlapping messages of one move).
+  const [finished] = await s.catalog.batch([
+    s.catalog
+      .prepare(
+        `UPDATE directory SET move_state = NULL, move_from = NULL, move_to = NULL, move_cursor = NULL,
+           move_progress_ms = ?3
+         WHERE account = ?1 AND move_id = ?2 AND move_state = 'cleanup'`,
+      )
+      .bind(account, s.row.move_id, s.nowMs),
     auditStatement(
       s.catalog,
       {
@@ -515,14 +536,8 @@ async function deleteSource(s: Step, deleted: number): Promise<StepResult> {
         detail: { step: "done", from: s.from, to: s.to, copied: s.row.move_copied, deleted: total },
       },
       s.nowMs,
+      { onlyIfChanged: true },
     ),
-    s.catalog
-      .prepare(
-        `UPDATE directory SET move_state = NULL, move_from = NULL, move_to = NULL, move_cursor = NULL,
-           move_progress_ms = ?3
-         WHERE account = ?1 AND move_id = ?2 AND move_state = 'cleanup'`,
-      )
-      .bind(account, s.row.move_id, s.nowMs),
   ]);
   if (!finished?.meta.changes) return { type: "stale", note: "the move changed under the cleanup" };
   logInfo("account moved", { account, from: s.from, to: s.to, copied: s.row.move_copied, deleted: total });

@@ -124,11 +124,6 @@ export async function getBodyBySha(
   return { body: row ? blobBytes(row.body) : null, rowsRead: meta.rows_read };
 }
 
-/** Whether an event with this id is stored (one primary-key probe; the body is not read). */
-export async function eventExists(db: D1Database, id: string): Promise<boolean> {
-  return (await db.prepare("SELECT 1 AS found FROM events WHERE id = ?1").bind(id).first()) !== null;
-}
-
 /** What a replay needs of an event: its raw body and its dating, or null if the event is unknown. */
 export async function getReplaySource(
   db: D1Database,

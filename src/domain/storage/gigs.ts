@@ -13,7 +13,7 @@ import { toEpochMs } from "../gig-schema.ts";
 import { writableSql } from "../shards/fences.ts";
 
 /** D1 allows 100 bound parameters per statement. */
-const MAX_PARAMS = 100;
+export const MAX_PARAMS = 100;
 
 const UPSERT_COLUMNS = [
   "id",

@@ -37,7 +37,6 @@ import {
 } from "../../domain/storage/console-bulk.ts";
 import { findEventsByGig } from "../../domain/storage/console-events.ts";
 import { readOverview } from "../../domain/storage/console-overview.ts";
-import { eventExists } from "../../domain/storage/events.ts";
 import { getEventWithBody, listEvents } from "../../domain/storage/events-read.ts";
 import { listFailures } from "../../domain/storage/failures.ts";
 import { accessConfig } from "./access.ts";
@@ -335,10 +334,9 @@ consoleApp.get("/events/:id", async (c) => {
 
 consoleApp.post("/events/:id/replay", async (c) => {
   const id = c.req.param("id").toLowerCase();
-  if (!isArgyleId(id) || !(await eventExists(c.env.DB, id))) return c.text("No event has this id.", 404);
-  await consoleAudit(c.env.DB, "replay", id);
-  // The same steps as POST /api/events/{id}/replay.
-  const result = await replayEvent({ db: c.env.DB, jobs: c.env.JOBS }, id);
+  // The same steps as POST /api/events/{id}/replay: audited once found, before it runs.
+  const audit = () => consoleAudit(c.env.DB, "replay", id);
+  const result = isArgyleId(id) ? await replayEvent({ db: c.env.DB, jobs: c.env.JOBS }, id, audit) : null;
   if (result === null) return c.text("No event has this id.", 404);
   c.executionCtx.waitUntil(result.settle);
   logInfo("replay", {

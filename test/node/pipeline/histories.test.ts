@@ -29,14 +29,13 @@ describe("random histories", () => {
   it.each(regressions.map((r) => ({ ...r, name: r.file })))(
     "regression $name",
     async ({ regression }) => {
-      const result = await replayRegression(
-        { scale: "small", sizes: sizesFor("small"), seed: regression.seed, log: () => {} },
-        regression.history,
-      );
+      const shards = localShardCount(undefined, process.env);
+      const ctx = { scale: "small" as const, sizes: sizesFor("small"), seed: regression.seed, shards, log: () => {} };
+      const result = await replayRegression(ctx, regression.history);
       const run = {
         ...result,
         id: "regression",
-        shards: localShardCount(undefined, process.env),
+        shards,
         title: "",
         testFile: "",
         seed: regression.seed,

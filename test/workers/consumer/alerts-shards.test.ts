@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runAlerts } from "../../../src/domain/alerts/run.ts";
 import { clearTables } from "../helpers.ts";
-import { clearShards, shard } from "./shard-helpers.ts";
+import { shard } from "./shard-helpers.ts";
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const MIN = 60_000;
@@ -27,7 +27,6 @@ async function alertStatus(rule: string): Promise<Record<string, unknown>[]> {
 
 beforeEach(async () => {
   await clearTables();
-  await clearShards();
   vi.spyOn(console, "log").mockImplementation(() => {});
   vi.spyOn(console, "error").mockImplementation(() => {});
 });

@@ -9,7 +9,7 @@ import { runMaintenance } from "../../../src/consumer/maintenance.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { shardNames } from "../../../src/domain/shards/bindings.ts";
 import { clearTables } from "../helpers.ts";
-import { clearShards, countIn, place, type ShardName, shard } from "./shard-helpers.ts";
+import { countIn, place, type ShardName, shard } from "./shard-helpers.ts";
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const MIN = 60_000;
@@ -52,7 +52,6 @@ async function stalledBackfill(name: ShardName, id: string): Promise<void> {
 
 beforeEach(async () => {
   await clearTables();
-  await clearShards();
   vi.spyOn(console, "log").mockImplementation(() => {});
 });
 afterEach(() => vi.restoreAllMocks());

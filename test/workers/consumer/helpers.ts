@@ -8,7 +8,7 @@ import { vi } from "vitest";
 import worker from "../../../src/consumer/index.ts";
 import { JOB_VERSION, type Job } from "../../../src/domain/jobs.ts";
 import { createLocalArgyle, type LocalArgyle, type LocalArgyleOptions } from "../../../src/local-argyle/app.ts";
-import { firstAcross, homeDb, homeShard, shardDbs } from "../shards.ts";
+import { firstAcross, placedDb, shardDbs } from "../shards.ts";
 
 export const ARGYLE_ORIGIN = "https://argyle.test";
 
@@ -146,8 +146,9 @@ export async function storedGig(id: string) {
 
 /** Live gigs of the account, counted in its home shard (0 if it was never placed). */
 export async function liveGigCount(account: string): Promise<number> {
-  if (!(await homeShard(account))) return 0;
-  const row = await (await homeDb(account))
+  const db = await placedDb(account);
+  if (!db) return 0;
+  const row = await db
     .prepare("SELECT COUNT(*) AS n FROM gigs WHERE account = ? AND removed_at IS NULL")
     .bind(account)
     .first<{ n: number }>();
@@ -156,6 +157,6 @@ export async function liveGigCount(account: string): Promise<number> {
 
 /** The account's sync-state row, from its home shard (null if never placed or not written). */
 export async function accountRow(account: string): Promise<Record<string, unknown> | null> {
-  if (!(await homeShard(account))) return null;
-  return (await homeDb(account)).prepare("SELECT * FROM accounts WHERE id = ?").bind(account).first();
+  const db = await placedDb(account);
+  return db && db.prepare("SELECT * FROM accounts WHERE id = ?").bind(account).first();
 }

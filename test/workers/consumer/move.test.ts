@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MOVE_STALL_MS, reviveStalledMoves } from "../../../src/consumer/moves-cron.ts";
+import { MOVE_STALL_MS, MOVES_REVIVED_PER_RUN, reviveStalledMoves } from "../../../src/consumer/moves-cron.ts";
 import {
   MOVE_GRACE_MS,
   MOVE_PAGE,
@@ -20,8 +20,8 @@ import {
   viewMove,
 } from "../../../src/domain/shards/move.ts";
 import { moveJob } from "../../../src/domain/shards/move-job.ts";
+import { clearTables } from "../helpers.ts";
 import {
-  clearAll,
   guardedGigWrite,
   MOVE_ACCOUNT,
   OTHER_ACCOUNT,
@@ -31,7 +31,7 @@ import {
 } from "../move-helpers.ts";
 import { meter, runBatch } from "./helpers.ts";
 
-beforeEach(() => clearAll());
+beforeEach(() => clearTables());
 afterEach(() => vi.restoreAllMocks());
 
 const T0 = Date.parse("2026-11-29T12:00:00Z");
@@ -263,7 +263,7 @@ describe("account move", () => {
     expect(await readThroughDirectory(MOVE_ACCOUNT)).toEqual(before);
 
     // A copy that never matches: fails after MOVE_TRIES, A unfenced, the account still read from A.
-    await clearAll();
+    await clearTables();
     await seedAccount(MOVE_ACCOUNT, "SHARD_1", 50);
     await startMove(env, MOVE_ACCOUNT, "SHARD_2", "move-f", "admin", T0);
     let last: StepResult | undefined;
@@ -287,6 +287,24 @@ describe("account move", () => {
     expect(await reviveStalledMoves(env, now + MOVE_STALL_MS * 2)).toBe(0);
     // Asking again for the same target starts it over.
     expect((await startMove(env, MOVE_ACCOUNT, "SHARD_2", "move-f2", "admin", now)).outcome).toBe("started");
+  });
+
+  it("revives a stalled move however many failed moves wait for the operator", async () => {
+    await seedAccount(MOVE_ACCOUNT, "SHARD_1", 3);
+    await startMove(env, MOVE_ACCOUNT, "SHARD_2", "move-s", "admin", T0);
+    // More failed moves than one cron run revives, all older than the stalled one: they sort first.
+    const failed = JSON.stringify({ phase: "failed", try: MOVE_TRIES, error: "verify failed" });
+    await env.DB.batch(
+      Array.from({ length: MOVES_REVIVED_PER_RUN + 2 }, (_, i) =>
+        env.DB.prepare(
+          `INSERT INTO directory (account, shard, placed_ms, move_state, move_to, move_id, move_cursor, move_progress_ms)
+           VALUES (?1, 'SHARD_1', 1, 'copying', 'SHARD_2', ?2, ?3, 1)`,
+        ).bind(`0187c66e-e7e5-811c-b006-${String(i).padStart(12, "0")}`, `move-failed-${i}`, failed),
+      ),
+    );
+    const m = meter();
+    expect(await reviveStalledMoves(env, T0 + MOVE_STALL_MS + 1)).toBe(1);
+    expect(m.sent).toEqual([expect.objectContaining({ kind: "move_account", account: MOVE_ACCOUNT })]);
   });
 
   it("refuses what it cannot do and changes nothing", async () => {

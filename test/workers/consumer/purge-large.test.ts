@@ -7,11 +7,10 @@ import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { clearTables } from "../helpers.ts";
 import { job, meter, runBatch } from "./helpers.ts";
-import { clearShards, countIn, place, seedGigs, shard } from "./shard-helpers.ts";
+import { countIn, place, seedGigs, shard } from "./shard-helpers.ts";
 
 beforeEach(async () => {
   await clearTables();
-  await clearShards();
 });
 afterEach(() => vi.restoreAllMocks());
 

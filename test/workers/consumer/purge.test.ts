@@ -12,7 +12,7 @@ import { PURGE_GIG_CHUNK } from "../../../src/domain/lifecycle/purge.ts";
 import { sha256Hex } from "../../../src/domain/signature.ts";
 import { clearTables, countRows, gigIds } from "../helpers.ts";
 import { job, liveGigCount, type Meter, meter, runBatch, useLocalArgyle } from "./helpers.ts";
-import { clearShards, countIn, place, seedGigs, shard } from "./shard-helpers.ts";
+import { countIn, place, seedGigs, shard } from "./shard-helpers.ts";
 
 let current: Meter | undefined;
 afterEach(() => {
@@ -21,7 +21,6 @@ afterEach(() => {
 });
 beforeEach(async () => {
   await clearTables();
-  await clearShards();
 });
 
 /** One meter per test (after the local Argyle is in place): meters must not wrap each other. */

@@ -3,20 +3,13 @@
  * apply-migrations.ts): place accounts in the directory, seed gigs on a shard, count rows there.
  */
 import { env } from "cloudflare:workers";
-import { clearShards as clearEveryShard } from "../shard-helpers.ts";
+import { shardDb } from "../../../src/domain/shards/bindings.ts";
 
-export type ShardName = "SHARD_1" | "SHARD_2";
+export type ShardName = `SHARD_${number}`;
 
+/** The shard's database (fails clearly for a shard the test project does not bind). */
 export function shard(name: ShardName): D1Database {
-  const db = env[name];
-  if (!db) throw new Error(`${name} is not bound in this test project`);
-  return db;
-}
-
-/** Empties every bound shard's tables and the catalog's directory and shards rows. */
-export async function clearShards(): Promise<void> {
-  await clearEveryShard();
-  await env.DB.batch(["directory", "shards"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+  return shardDb(env, name);
 }
 
 /** Writes the account's directory entry (a move in progress with `move`). */

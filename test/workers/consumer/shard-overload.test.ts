@@ -7,20 +7,20 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { D1_REQUEUE_WINDOW_MS, NOTE_D1_FROM_ATTEMPT } from "../../../src/consumer/d1-retries.ts";
+import { D1_REQUEUE_WINDOW_MS } from "../../../src/consumer/d1-retries.ts";
+import { NOTE_D1_FROM_ATTEMPT } from "../../../src/consumer/dead-letter-retry.ts";
 import { isD1Transient } from "../../../src/domain/d1-faults.ts";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { recordAttemptStatement } from "../../../src/domain/storage/job-failures.ts";
 import { clearTables } from "../helpers.ts";
 import { job, runBatch } from "./helpers.ts";
-import { clearShards, countIn, place, seedGigs, shard } from "./shard-helpers.ts";
+import { countIn, place, seedGigs, shard } from "./shard-helpers.ts";
 
 const DLQ = "argyle-gig-jobs-dlq";
 const OVERLOADED = "D1_ERROR: D1 DB is overloaded. Too many requests queued.";
 
 beforeEach(async () => {
   await clearTables();
-  await clearShards();
   vi.spyOn(console, "log").mockImplementation(() => {});
   vi.spyOn(console, "warn").mockImplementation(() => {});
   vi.spyOn(console, "error").mockImplementation(() => {});

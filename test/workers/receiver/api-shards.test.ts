@@ -7,12 +7,12 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Job } from "../../../src/domain/jobs.ts";
 import { bearer, ORIGIN } from "../api-helpers.ts";
-import { callReceiver } from "../helpers.ts";
-import { clearAll, MOVE_ACCOUNT, OTHER_ACCOUNT, seedAccount } from "../move-helpers.ts";
+import { callReceiver, clearTables } from "../helpers.ts";
+import { MOVE_ACCOUNT, OTHER_ACCOUNT, seedAccount } from "../move-helpers.ts";
 
 let queued: Job[] = [];
 beforeEach(async () => {
-  await clearAll();
+  await clearTables();
   queued = [];
   vi.spyOn(env.JOBS, "sendBatch").mockImplementation(async (messages) => {
     queued.push(...[...messages].map((m) => m.body));

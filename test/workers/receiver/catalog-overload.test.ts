@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { D1_TRANSIENT_TEXTS } from "../../../src/domain/d1-faults.ts";
+import { isD1Transient } from "../../../src/domain/d1-faults.ts";
 import updated from "../../fixtures/webhooks/gigs.updated.json";
 import { api } from "../api-helpers.ts";
 import { clearTables, countRows, postWebhook } from "../helpers.ts";
@@ -28,8 +28,12 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 describe("the catalog overloaded or reset", () => {
-  it("every answer in the list is one D1 documents as transient", () => {
-    for (const answer of ANSWERS) expect(D1_TRANSIENT_TEXTS.some((t) => answer.includes(t))).toBe(true);
+  it("classifies every answer as transient, also wrapped as a cause, and an SQL error as not", () => {
+    for (const answer of ANSWERS) {
+      expect(isD1Transient(new Error(answer))).toBe(true);
+      expect(isD1Transient(new Error("D1_ERROR: batch failed", { cause: new Error(answer) }))).toBe(true);
+    }
+    expect(isD1Transient(new Error("D1_ERROR: no such table: gigs: SQLITE_ERROR"))).toBe(false);
   });
 
   it.each(ANSWERS)("a webhook gets 503 with Retry-After and nothing is recorded: %s", async (answer) => {

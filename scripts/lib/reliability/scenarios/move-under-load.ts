@@ -8,7 +8,6 @@
  * @module
  */
 import { createRandom } from "../../../../src/local-argyle/random.ts";
-import { localShardCount } from "../../common/stack.ts";
 import type { BindingOp } from "../fault-protocol.ts";
 import { combine, isConsumerD1Batch, isConsumerD1Read, isConsumerQueue, randomFailures } from "../fault-rules.ts";
 import { checkFetches } from "../fetch-check.ts";
@@ -51,12 +50,11 @@ interface DirectoryRow {
 async function runMoveUnderLoad(ctx: ScenarioContext): Promise<ScenarioResult> {
   const random = createRandom(ctx.seed);
   const gigs = ctx.sizes.faultGigs;
-  // A move needs a second shard: honour --shards / GIG_SHARDS, but never fewer than 2.
-  const shards = Math.max(MOVE_UNDER_LOAD_SCENARIO.minShards ?? 2, localShardCount(undefined, process.env));
   const p = await Pipeline.start({
     seed: ctx.seed,
     accounts: [{ gigs }, { gigs }, { gigs }, { gigs: Math.round(gigs / 2) }],
-    shards,
+    // A move needs a second shard: ctx.shards is never below the scenario's minShards (2).
+    shards: ctx.shards,
   });
   try {
     const accounts = p.argyle.store.accounts().map((a) => a.id);
@@ -74,7 +72,7 @@ async function runMoveUnderLoad(ctx: ScenarioContext): Promise<ScenarioResult> {
       const account = accounts[i] as string;
       const from = (await directoryRow(p, account))?.shard;
       if (!from?.startsWith("SHARD_")) throw new Error(`account ${account} was not placed on a gig shard: ${from}`);
-      moves.push({ account, from, to: otherShard(from, shards, i), stress });
+      moves.push({ account, from, to: otherShard(from, ctx.shards, i), stress });
     }
     // Changes are made at Argyle now; their webhooks arrive before, during and after the moves.
     const changes: Change[] = [];
@@ -163,7 +161,7 @@ async function runMoveUnderLoad(ctx: ScenarioContext): Promise<ScenarioResult> {
       sweep: true,
       drainTimeoutMs: DRAIN_TIMEOUT_MS,
       notes: [
-        `${shards} gig shards (at least 2, whatever --shards asks: a move needs two)`,
+        `${ctx.shards} gig shards (at least 2, whatever --shards asks: a move needs two)`,
         `${moves.length} of ${accounts.length} accounts moved: ${moves.map((m) => `${m.from}→${m.to} (${m.stress})`).join(", ")}`,
         `${lostSends} move message send(s) lost at the API`,
         `cron run ${rounds} time(s), each 16 minutes later than the last`,

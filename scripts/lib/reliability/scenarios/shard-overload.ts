@@ -57,8 +57,7 @@ async function checkShardIsolation(p: Pipeline): Promise<string[]> {
       `no overload reached ${BUSY_SHARD}: the stack must bind gig shards and the consumer write gigs to them`,
     );
   }
-  const catalog = await p.stack.mf.getD1Database("DB", "receiver");
-  const { results } = await catalog
+  const { results } = await p.stack.db
     .prepare("SELECT account, shard FROM directory")
     .all<{ account: string; shard: string }>();
   const home = new Map(results.map((r) => [r.account, r.shard]));

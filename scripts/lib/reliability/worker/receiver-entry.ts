@@ -20,7 +20,6 @@ export default {
       ...env,
       DB: faultyD1(env.DB, invocation),
       ...faultyShards(env, invocation),
-      ...faultyShards(env, invocation),
       JOBS: faultyQueue(env.JOBS, "JOBS", invocation),
     };
     const response = await receiver.fetch(request, faulty, ctx);
